@@ -1,0 +1,467 @@
+//! Accounts: registration, login checks, passwords, recovery codes, export and erasure.
+//!
+//! An account holds a login name (secret, used only to log in), an argon2id hash, hashed
+//! recovery codes, a role, a creation day and a last-seen day. Nothing else. This module is
+//! the service layer that both the pages and the API call; it never sees HTTP.
+
+pub mod password;
+
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::db::schema::{accounts, recovery_codes, sessions};
+use crate::db::{Db, DbConnection};
+use crate::error::AppError;
+use crate::limits::{Attempt, SourceKey};
+use crate::names::{self, NameKind};
+use crate::secrets;
+use crate::state::AppState;
+use crate::time;
+
+pub use password::{NewPassword, PasswordHasher};
+
+/// How many one-time recovery codes an account gets.
+pub const RECOVERY_CODE_COUNT: usize = 8;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Member,
+    Staff,
+    InstanceAdmin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Member => "member",
+            Role::Staff => "staff",
+            Role::InstanceAdmin => "instance_admin",
+        }
+    }
+
+    fn from_db(value: &str) -> Role {
+        match value {
+            "instance_admin" => Role::InstanceAdmin,
+            "staff" => Role::Staff,
+            _ => Role::Member,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Account {
+    pub id: String,
+    /// The secret login name, in its normalised form. Shown only to its owner.
+    pub login_name: String,
+    pub role: Role,
+    /// Day of registration (UTC), `YYYY-MM-DD`.
+    pub created_on: String,
+    /// Last day the account was used (UTC), `YYYY-MM-DD`.
+    pub last_seen_on: String,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = accounts)]
+pub(crate) struct AccountRow {
+    id: String,
+    login_name: String,
+    password_hash: String,
+    role: String,
+    created_on: String,
+    last_seen_on: String,
+}
+
+impl From<AccountRow> for Account {
+    fn from(row: AccountRow) -> Account {
+        Account {
+            id: row.id,
+            login_name: row.login_name,
+            role: Role::from_db(&row.role),
+            created_on: row.created_on,
+            last_seen_on: row.last_seen_on,
+        }
+    }
+}
+
+/// A new account and the recovery codes to show its owner, once.
+pub struct Registered {
+    pub account: Account,
+    pub recovery_codes: Vec<String>,
+}
+
+fn invalid_credentials() -> AppError {
+    AppError::client(
+        actix_web::http::StatusCode::UNAUTHORIZED,
+        "invalid_credentials",
+        "That login name and password do not match.",
+    )
+}
+
+fn wrong_password() -> AppError {
+    AppError::forbidden("wrong_password", "That is not your current password.")
+}
+
+/// The key a typed login name is looked up by; a name that breaks the rules cannot exist,
+/// but is still looked up (and limited) the same way so the answer takes as long.
+fn lookup_key(login: &str) -> String {
+    names::check(login)
+        .map(|n| n.key)
+        .unwrap_or_else(|_| login.trim().to_lowercase())
+}
+
+fn new_recovery_codes() -> Vec<String> {
+    (0..RECOVERY_CODE_COUNT)
+        .map(|_| secrets::new_code(4))
+        .collect()
+}
+
+fn store_recovery_codes(
+    conn: &mut DbConnection,
+    account_id: &str,
+    codes: &[String],
+) -> Result<(), AppError> {
+    diesel::delete(recovery_codes::table.filter(recovery_codes::account_id.eq(account_id)))
+        .execute(conn)?;
+    // One row at a time: the multi-backend connection has no batch insert.
+    for code in codes {
+        diesel::insert_into(recovery_codes::table)
+            .values((
+                recovery_codes::account_id.eq(account_id),
+                recovery_codes::code_hash.eq(secrets::sha256_hex(&secrets::normalise_code(code))),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Registers from a request: rate-limited per source.
+pub async fn register(
+    state: &AppState,
+    source: SourceKey,
+    login: &str,
+    password: String,
+) -> Result<Registered, AppError> {
+    state.limits.check(Attempt::Register, source, None)?;
+    let registered = create(state, login, password, Role::Member).await?;
+    state.metrics.registrations.inc();
+    Ok(registered)
+}
+
+/// Creates an account with `role` (also used by `kring admin create-admin`).
+pub async fn create(
+    state: &AppState,
+    login: &str,
+    password: String,
+    role: Role,
+) -> Result<Registered, AppError> {
+    let name = names::check(login).map_err(|e| e.into_app_error(NameKind::Login))?;
+    let password = NewPassword::parse(password, &name.key)?;
+    let password_hash = state.hasher.hash(password).await?;
+    let codes = new_recovery_codes();
+    let stored_codes = codes.clone();
+    let account = state
+        .db
+        .run(move |conn| {
+            conn.transaction(|conn| {
+                let taken: i64 = accounts::table
+                    .filter(accounts::login_name.eq(&name.key))
+                    .count()
+                    .get_result(conn)?;
+                if taken > 0 {
+                    return Err(login_taken());
+                }
+                let today = time::today();
+                let row = AccountRow {
+                    id: secrets::new_id(),
+                    login_name: name.key,
+                    password_hash,
+                    role: role.as_str().to_string(),
+                    created_on: today.clone(),
+                    last_seen_on: today,
+                };
+                diesel::insert_into(accounts::table)
+                    .values((
+                        accounts::id.eq(&row.id),
+                        accounts::login_name.eq(&row.login_name),
+                        accounts::password_hash.eq(&row.password_hash),
+                        accounts::role.eq(&row.role),
+                        accounts::created_on.eq(&row.created_on),
+                        accounts::last_seen_on.eq(&row.last_seen_on),
+                    ))
+                    .execute(conn)
+                    .map_err(|e| match e {
+                        diesel::result::Error::DatabaseError(
+                            diesel::result::DatabaseErrorKind::UniqueViolation,
+                            _,
+                        ) => login_taken(),
+                        other => other.into(),
+                    })?;
+                store_recovery_codes(conn, &row.id, &stored_codes)?;
+                Ok(Account::from(row))
+            })
+        })
+        .await?;
+    Ok(Registered {
+        account,
+        recovery_codes: codes,
+    })
+}
+
+fn login_taken() -> AppError {
+    AppError::conflict(
+        "login_taken",
+        "This login name is already in use. Choose another one.",
+    )
+}
+
+async fn find_by_login(db: &Db, key: String) -> Result<Option<AccountRow>, AppError> {
+    db.run(move |conn| {
+        Ok(accounts::table
+            .filter(accounts::login_name.eq(key))
+            .select(AccountRow::as_select())
+            .first(conn)
+            .optional()?)
+    })
+    .await
+}
+
+async fn find_by_id(db: &Db, id: String) -> Result<AccountRow, AppError> {
+    db.run(move |conn| {
+        accounts::table
+            .find(id)
+            .select(AccountRow::as_select())
+            .first(conn)
+            .optional()?
+            .ok_or_else(AppError::unauthorized)
+    })
+    .await
+}
+
+async fn set_password_hash(db: &Db, account_id: String, hash: String) -> Result<(), AppError> {
+    db.run(move |conn| {
+        diesel::update(accounts::table.find(account_id))
+            .set(accounts::password_hash.eq(hash))
+            .execute(conn)?;
+        Ok(())
+    })
+    .await
+}
+
+/// Checks a login name and password. A wrong name and a wrong password get the same answer
+/// after the same work.
+pub async fn authenticate(
+    state: &AppState,
+    source: SourceKey,
+    login: &str,
+    password: String,
+) -> Result<Account, AppError> {
+    let key = lookup_key(login);
+    state.limits.check(Attempt::Login, source, Some(&key))?;
+    let row = find_by_login(&state.db, key).await?;
+    let (ok, rehash) = state
+        .hasher
+        .verify(password, row.as_ref().map(|r| r.password_hash.clone()))
+        .await?;
+    let Some(row) = row.filter(|_| ok) else {
+        state.metrics.logins_failed.inc();
+        return Err(invalid_credentials());
+    };
+    if let Some(hash) = rehash {
+        set_password_hash(&state.db, row.id.clone(), hash).await?;
+    }
+    state.metrics.logins.inc();
+    Ok(Account::from(row))
+}
+
+/// Changes the password after checking the current one; every other session ends.
+pub async fn change_password(
+    state: &AppState,
+    account_id: &str,
+    keep_session: &str,
+    current: String,
+    new: String,
+) -> Result<(), AppError> {
+    let row = find_by_id(&state.db, account_id.to_string()).await?;
+    let new = NewPassword::parse(new, &row.login_name)?;
+    let (ok, _) = state
+        .hasher
+        .verify(current, Some(row.password_hash.clone()))
+        .await?;
+    if !ok {
+        return Err(wrong_password());
+    }
+    let hash = state.hasher.hash(new).await?;
+    let (id, keep) = (row.id, keep_session.to_string());
+    state
+        .db
+        .run(move |conn| {
+            conn.transaction(|conn| {
+                diesel::update(accounts::table.find(&id))
+                    .set(accounts::password_hash.eq(hash))
+                    .execute(conn)?;
+                diesel::delete(
+                    sessions::table
+                        .filter(sessions::account_id.eq(&id))
+                        .filter(sessions::token_hash.ne(keep)),
+                )
+                .execute(conn)?;
+                Ok(())
+            })
+        })
+        .await
+}
+
+/// Replaces all recovery codes with fresh ones, after checking the password.
+pub async fn renew_recovery_codes(
+    state: &AppState,
+    account_id: &str,
+    password: String,
+) -> Result<Vec<String>, AppError> {
+    let row = find_by_id(&state.db, account_id.to_string()).await?;
+    let (ok, _) = state
+        .hasher
+        .verify(password, Some(row.password_hash))
+        .await?;
+    if !ok {
+        return Err(wrong_password());
+    }
+    let codes = new_recovery_codes();
+    let stored = codes.clone();
+    state
+        .db
+        .run(move |conn| conn.transaction(|conn| store_recovery_codes(conn, &row.id, &stored)))
+        .await?;
+    Ok(codes)
+}
+
+/// Regains access with a one-time recovery code: sets a new password, spends the code and
+/// ends every session. Returns the account and how many codes are left.
+pub async fn recover(
+    state: &AppState,
+    source: SourceKey,
+    login: &str,
+    code: &str,
+    new_password: String,
+) -> Result<(Account, usize), AppError> {
+    let key = lookup_key(login);
+    state.limits.check(Attempt::Recover, source, Some(&key))?;
+    let password = NewPassword::parse(new_password, &key)?;
+    // Hash before looking anything up, so unknown names and wrong codes take as long.
+    let hash = state.hasher.hash(password).await?;
+    let code_hash = secrets::sha256_hex(&secrets::normalise_code(code));
+    state
+        .db
+        .run(move |conn| {
+            conn.transaction(|conn| {
+                let invalid = || {
+                    AppError::client(
+                        actix_web::http::StatusCode::UNAUTHORIZED,
+                        "invalid_recovery_code",
+                        "That login name and recovery code do not match.",
+                    )
+                };
+                let row = accounts::table
+                    .filter(accounts::login_name.eq(&key))
+                    .select(AccountRow::as_select())
+                    .first(conn)
+                    .optional()?
+                    .ok_or_else(invalid)?;
+                let spent = diesel::delete(
+                    recovery_codes::table
+                        .filter(recovery_codes::account_id.eq(&row.id))
+                        .filter(recovery_codes::code_hash.eq(&code_hash)),
+                )
+                .execute(conn)?;
+                if spent != 1 {
+                    return Err(invalid());
+                }
+                diesel::update(accounts::table.find(&row.id))
+                    .set(accounts::password_hash.eq(&hash))
+                    .execute(conn)?;
+                diesel::delete(sessions::table.filter(sessions::account_id.eq(&row.id)))
+                    .execute(conn)?;
+                let left: i64 = recovery_codes::table
+                    .filter(recovery_codes::account_id.eq(&row.id))
+                    .count()
+                    .get_result(conn)?;
+                Ok((Account::from(row), usize::try_from(left).unwrap_or(0)))
+            })
+        })
+        .await
+}
+
+/// Everything Kring stores about an account, for its owner.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AccountExport {
+    pub account: Account,
+    pub recovery_codes_left: i64,
+    /// Open sessions: only their expiry times (tokens are stored as hashes and not exported).
+    pub sessions: Vec<SessionExport>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SessionExport {
+    pub last_used_at: String,
+    pub expires_at: String,
+}
+
+pub async fn export(state: &AppState, account_id: &str) -> Result<AccountExport, AppError> {
+    let id = account_id.to_string();
+    state
+        .db
+        .run(move |conn| {
+            let row = accounts::table
+                .find(&id)
+                .select(AccountRow::as_select())
+                .first(conn)
+                .optional()?
+                .ok_or_else(AppError::unauthorized)?;
+            let recovery_codes_left = recovery_codes::table
+                .filter(recovery_codes::account_id.eq(&id))
+                .count()
+                .get_result(conn)?;
+            let sessions = sessions::table
+                .filter(sessions::account_id.eq(&id))
+                .select((sessions::last_used_at, sessions::expires_at))
+                .load::<(i64, i64)>(conn)?
+                .into_iter()
+                .map(|(last_used_at, expires_at)| SessionExport {
+                    last_used_at: time::rfc3339(last_used_at),
+                    expires_at: time::rfc3339(expires_at),
+                })
+                .collect();
+            Ok(AccountExport {
+                account: Account::from(row),
+                recovery_codes_left,
+                sessions,
+            })
+        })
+        .await
+}
+
+/// Erases the account and everything hanging off it, after checking the password.
+pub async fn erase(state: &AppState, account_id: &str, password: String) -> Result<(), AppError> {
+    let row = find_by_id(&state.db, account_id.to_string()).await?;
+    let (ok, _) = state
+        .hasher
+        .verify(password, Some(row.password_hash))
+        .await?;
+    if !ok {
+        return Err(wrong_password());
+    }
+    let id = row.id;
+    state
+        .db
+        .run(move |conn| conn.transaction(|conn| erase_blocking(conn, &id)))
+        .await
+}
+
+/// Deletes an account's rows (children first, so no backend depends on cascades).
+pub(crate) fn erase_blocking(conn: &mut DbConnection, account_id: &str) -> Result<(), AppError> {
+    diesel::delete(sessions::table.filter(sessions::account_id.eq(account_id))).execute(conn)?;
+    diesel::delete(recovery_codes::table.filter(recovery_codes::account_id.eq(account_id)))
+        .execute(conn)?;
+    diesel::delete(accounts::table.find(account_id)).execute(conn)?;
+    Ok(())
+}

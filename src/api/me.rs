@@ -1,0 +1,132 @@
+//! `/api/v1/me`: the own account, its export, erasure, password and recovery codes.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::accounts::RecoveryCodes;
+use crate::accounts::{self, Account, AccountExport};
+use crate::error::{AppError, ErrorBody};
+use crate::state::AppState;
+use crate::web::auth::{self, Authenticated};
+
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    pub account: Account,
+    /// When this session ends at the latest.
+    pub session_expires_at: String,
+}
+
+/// The own account.
+#[utoipa::path(get, path = "/api/v1/me", security(("bearer" = [])),
+    responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
+pub async fn me(Authenticated(session): Authenticated) -> HttpResponse {
+    HttpResponse::Ok().json(Me {
+        session_expires_at: crate::time::rfc3339(session.expires_at),
+        account: session.account,
+    })
+}
+
+/// Everything Kring stores about me.
+#[utoipa::path(get, path = "/api/v1/me/export", security(("bearer" = [])),
+    responses((status = 200, body = AccountExport), (status = 401, body = ErrorBody)))]
+pub async fn export(
+    state: web::Data<AppState>,
+    Authenticated(session): Authenticated,
+) -> Result<HttpResponse, AppError> {
+    let export = accounts::export(&state, &session.account.id).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((
+            "Content-Disposition",
+            "attachment; filename=\"kring-export.json\"",
+        ))
+        .json(export))
+}
+
+#[derive(Deserialize, ToSchema, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum PostsChoice {
+    Delete,
+    Anonymise,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Erase {
+    pub password: String,
+    /// What happens to what I wrote: deleted, or kept under "former member".
+    pub posts: PostsChoice,
+}
+
+/// Erase my account and everything attached to it.
+#[utoipa::path(delete, path = "/api/v1/me", request_body = Erase, security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "wrong_password")))]
+pub async fn erase(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    Authenticated(session): Authenticated,
+    body: web::Json<Erase>,
+) -> Result<HttpResponse, AppError> {
+    // Until the forum exists an account has written nothing, so both choices erase the same.
+    let body = body.into_inner();
+    let _ = body.posts;
+    accounts::erase(&state, &session.account.id, body.password).await?;
+    Ok(HttpResponse::NoContent()
+        .cookie(auth::removal_cookie(&req, &state))
+        .finish())
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// Change my password; every other session ends.
+#[utoipa::path(put, path = "/api/v1/me/password", request_body = PasswordChange,
+    security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "wrong_password"),
+        (status = 422, body = ErrorBody)))]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    Authenticated(session): Authenticated,
+    body: web::Json<PasswordChange>,
+) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner();
+    accounts::change_password(
+        &state,
+        &session.account.id,
+        &session.token_hash,
+        body.current_password,
+        body.new_password,
+    )
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordConfirmation {
+    pub password: String,
+}
+
+/// Replace my recovery codes with new ones.
+#[utoipa::path(post, path = "/api/v1/me/recovery-codes", request_body = PasswordConfirmation,
+    security(("bearer" = [])),
+    responses((status = 201, body = RecoveryCodes), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody, description = "wrong_password")))]
+pub async fn renew_recovery_codes(
+    state: web::Data<AppState>,
+    Authenticated(session): Authenticated,
+    body: web::Json<PasswordConfirmation>,
+) -> Result<HttpResponse, AppError> {
+    let codes =
+        accounts::renew_recovery_codes(&state, &session.account.id, body.into_inner().password)
+            .await?;
+    Ok(HttpResponse::Created().json(RecoveryCodes {
+        recovery_codes: codes,
+    }))
+}

@@ -1,0 +1,320 @@
+//! Settings: the embedded `config/default.toml`, an optional file, then `KRING_*` variables.
+//!
+//! Owns parsing and validating configuration. It must not reach for globals: the settings are
+//! built once and handed to whoever needs them.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+
+/// The strongest argon2id parameters production may go below: OWASP's recommendation.
+pub const OWASP_MEMORY_KIB: u32 = 19_456;
+pub const OWASP_ITERATIONS: u32 = 2;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Load(#[from] config::ConfigError),
+    #[error("configuration: cannot read {path}: {source}")]
+    SecretFile {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("configuration: {0}")]
+    Invalid(String),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub steunpunt: SteunpuntSettings,
+    pub passwords: PasswordSettings,
+    pub sessions: SessionSettings,
+    pub retention: RetentionSettings,
+    pub limits: LimitSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub bind: String,
+    pub public_url: String,
+    pub trusted_proxies: Vec<IpAddr>,
+    pub workers: usize,
+    pub max_body_bytes: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub pool_size: u32,
+    pub busy_timeout_ms: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SteunpuntSettings {
+    pub slug: String,
+    pub name: String,
+    pub crisis_text: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordSettings {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+    pub max_concurrent: usize,
+    pub queue_timeout_ms: u64,
+    /// Lets test builds use cheap hashing. Not reachable from any file or variable.
+    #[serde(skip)]
+    pub weak_for_tests: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionSettings {
+    pub idle_timeout_minutes: u64,
+    pub absolute_timeout_days: u64,
+}
+
+impl SessionSettings {
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.idle_timeout_minutes * 60)
+    }
+    pub fn absolute_timeout(&self) -> Duration {
+        Duration::from_secs(self.absolute_timeout_days * 24 * 3600)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionSettings {
+    pub purge_interval_minutes: u64,
+    pub inactive_account_days: u32,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimit {
+    pub max: u32,
+    pub window_seconds: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitSettings {
+    pub scale: f64,
+    pub login_per_source: RateLimit,
+    pub login_per_account: RateLimit,
+    pub register_per_source: RateLimit,
+    pub recover_per_source: RateLimit,
+    pub recover_per_account: RateLimit,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub level: String,
+    pub format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Settings {
+    /// Defaults, then `file` if given, then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
+        let env: Vec<(String, String)> = std::env::vars().collect();
+        Self::load_from(file, &env)
+    }
+
+    /// Like [`Settings::load`], with the environment passed in (so tests need not touch it).
+    pub fn load_from(
+        file: Option<&Path>,
+        env: &[(String, String)],
+    ) -> Result<Settings, ConfigError> {
+        let mut builder = config::Config::builder().add_source(config::File::from_str(
+            DEFAULT_TOML,
+            config::FileFormat::Toml,
+        ));
+        if let Some(path) = file {
+            builder = builder.add_source(config::File::from(PathBuf::from(path)).required(true));
+        }
+        let plain: config::Map<String, String> = env
+            .iter()
+            .filter(|(k, _)| k.starts_with("KRING_") && !k.ends_with("_FILE"))
+            .cloned()
+            .collect();
+        builder = builder.add_source(
+            config::Environment::with_prefix("KRING")
+                .prefix_separator("_")
+                .separator("__")
+                .list_separator(",")
+                .with_list_parse_key("server.trusted_proxies")
+                .try_parsing(true)
+                .source(Some(plain)),
+        );
+        for (key, path) in env.iter().filter(|(k, _)| k.starts_with("KRING_")) {
+            let Some(name) = key.strip_suffix("_FILE") else {
+                continue;
+            };
+            let secret = std::fs::read_to_string(path).map_err(|source| ConfigError::SecretFile {
+                path: path.clone(),
+                source,
+            })?;
+            let config_key = name["KRING_".len()..].to_lowercase().replace("__", ".");
+            builder = builder.set_override(config_key, secret.trim_end().to_string())?;
+        }
+        let settings: Settings = builder.build()?.try_deserialize()?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |m: &str| Err(ConfigError::Invalid(m.to_string()));
+        if self.server.bind.parse::<SocketAddr>().is_err() {
+            return invalid("server.bind must be ADDR:PORT, e.g. 127.0.0.1:8080");
+        }
+        if !self.server.public_url.is_empty()
+            && !(self.server.public_url.starts_with("http://")
+                || self.server.public_url.starts_with("https://"))
+        {
+            return invalid("server.public_url must start with http:// or https://");
+        }
+        if self.server.max_body_bytes < 1024 {
+            return invalid("server.max_body_bytes must be at least 1024");
+        }
+        if self.database.pool_size == 0 {
+            return invalid("database.pool_size must be at least 1");
+        }
+        let p = &self.passwords;
+        if !p.weak_for_tests
+            && (p.memory_kib < OWASP_MEMORY_KIB || p.iterations < OWASP_ITERATIONS)
+        {
+            return invalid(
+                "passwords: memory_kib must be at least 19456 and iterations at least 2 (OWASP)",
+            );
+        }
+        if p.parallelism == 0 || p.max_concurrent == 0 {
+            return invalid("passwords.parallelism and passwords.max_concurrent must be at least 1");
+        }
+        if self.sessions.idle_timeout_minutes == 0 || self.sessions.absolute_timeout_days == 0 {
+            return invalid("sessions: timeouts must be at least 1");
+        }
+        if self.retention.purge_interval_minutes == 0 {
+            return invalid("retention.purge_interval_minutes must be at least 1");
+        }
+        if !(self.limits.scale.is_finite() && self.limits.scale > 0.0) {
+            return invalid("limits.scale must be a positive number");
+        }
+        let l = &self.limits;
+        for limit in [
+            l.login_per_source,
+            l.login_per_account,
+            l.register_per_source,
+            l.recover_per_source,
+            l.recover_per_account,
+        ] {
+            if limit.max == 0 || limit.window_seconds == 0 {
+                return invalid("limits: every max and window_seconds must be at least 1");
+            }
+        }
+        Ok(())
+    }
+
+    /// Settings for tests: the defaults with cheap password hashing and the given database.
+    pub fn for_tests(database_url: &str) -> Settings {
+        let mut settings =
+            Settings::load_from(None, &[]).expect("the embedded defaults are valid");
+        settings.database.url = database_url.to_string();
+        settings.database.pool_size = 4;
+        settings.server.bind = "127.0.0.1:0".into();
+        settings.server.workers = 1;
+        settings.passwords.weak_for_tests = true;
+        settings.passwords.memory_kib = 1024;
+        settings.passwords.iterations = 1;
+        settings
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_load_and_are_production_strength() {
+        let s = Settings::load_from(None, &[]).unwrap();
+        assert_eq!(s.server.bind, "127.0.0.1:8080");
+        assert_eq!(s.database.url, "sqlite://data/kring.db");
+        assert_eq!(s.passwords.memory_kib, OWASP_MEMORY_KIB);
+        assert!(!s.passwords.weak_for_tests);
+    }
+
+    #[test]
+    fn environment_overrides_nested_keys() {
+        let s = Settings::load_from(
+            None,
+            &env(&[
+                ("KRING_DATABASE__URL", "postgres://x@localhost/y"),
+                ("KRING_LIMITS__SCALE", "50"),
+                ("KRING_SERVER__TRUSTED_PROXIES", "127.0.0.1,::1"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.database.url, "postgres://x@localhost/y");
+        assert_eq!(s.limits.scale, 50.0);
+        assert_eq!(s.server.trusted_proxies.len(), 2);
+    }
+
+    #[test]
+    fn secrets_come_from_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("url");
+        std::fs::write(&path, "postgres://secret@db/kring\n").unwrap();
+        let s = Settings::load_from(
+            None,
+            &env(&[("KRING_DATABASE__URL_FILE", path.to_str().unwrap())]),
+        )
+        .unwrap();
+        assert_eq!(s.database.url, "postgres://secret@db/kring");
+    }
+
+    #[test]
+    fn weak_hashing_is_refused() {
+        let err = Settings::load_from(None, &env(&[("KRING_PASSWORDS__MEMORY_KIB", "1024")]))
+            .unwrap_err();
+        assert!(err.to_string().contains("OWASP"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        for (k, v) in [
+            ("KRING_SERVER__BIND", "nonsense"),
+            ("KRING_LIMITS__SCALE", "0"),
+            ("KRING_SERVER__PUBLIC_URL", "ftp://x"),
+        ] {
+            assert!(Settings::load_from(None, &env(&[(k, v)])).is_err(), "{k}={v}");
+        }
+    }
+}

@@ -1,0 +1,253 @@
+//! Storage: one diesel connection type over SQLite and PostgreSQL, a pool, migrations.
+//!
+//! Owns choosing the backend from the URL, per-connection setup, and moving every blocking
+//! database call off the async workers (`Db::run`). Backend differences stay inside this
+//! module; handlers and services never match on the backend.
+
+pub mod schema;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection, Pool};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use tracing::Instrument;
+
+use crate::configuration::DatabaseSettings;
+use crate::error::AppError;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+/// Serialises migrations when several processes start against one PostgreSQL database.
+const MIGRATION_LOCK_KEY: i64 = 0x6b72_696e_67; // "kring"
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Which engine a database URL names. Never guessed: an unknown scheme is an error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite { path: PathBuf },
+    Postgres { url: String },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error(
+        "database.url must start with sqlite:// or postgres:// (got a URL starting with {0:?})"
+    )]
+    UnknownScheme(String),
+    #[error("database.url names no SQLite file")]
+    EmptySqlitePath,
+    #[error("cannot create the folder for the SQLite file {path}: {source}")]
+    CreateDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot connect to the database: {0}")]
+    Pool(#[from] r2d2::PoolError),
+    #[error("database migrations failed: {0}")]
+    Migration(String),
+    #[error("database error: {0}")]
+    Query(#[from] diesel::result::Error),
+}
+
+impl Backend {
+    pub fn from_url(url: &str) -> Result<Backend, DbError> {
+        if let Some(rest) = url.strip_prefix("sqlite:") {
+            let path = rest.strip_prefix("//").unwrap_or(rest);
+            if path.is_empty() {
+                return Err(DbError::EmptySqlitePath);
+            }
+            return Ok(Backend::Sqlite {
+                path: PathBuf::from(path),
+            });
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Backend::Postgres {
+                url: url.to_string(),
+            });
+        }
+        let scheme: String = url.chars().take_while(|c| *c != ':').take(20).collect();
+        Err(DbError::UnknownScheme(scheme))
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Backend::Sqlite { .. } => "sqlite",
+            Backend::Postgres { .. } => "postgres",
+        }
+    }
+}
+
+/// Opens connections of the configured backend, and only that one.
+#[derive(Debug)]
+pub struct ConnectionManager {
+    backend: Backend,
+    busy_timeout_ms: u32,
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        match &self.backend {
+            Backend::Postgres { url } => Ok(DbConnection::Postgres(
+                PgConnection::establish(url).map_err(r2d2::Error::ConnectionError)?,
+            )),
+            Backend::Sqlite { path } => {
+                let mut conn = SqliteConnection::establish(&path.to_string_lossy())
+                    .map_err(r2d2::Error::ConnectionError)?;
+                conn.batch_execute(&format!(
+                    "PRAGMA busy_timeout = {};
+                     PRAGMA foreign_keys = ON;
+                     PRAGMA secure_delete = ON;
+                     PRAGMA synchronous = NORMAL;",
+                    self.busy_timeout_ms
+                ))
+                .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        r2d2::R2D2Connection::is_broken(conn)
+    }
+}
+
+/// The pool, cheap to clone. All database work goes through [`Db::run`].
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool<ConnectionManager>,
+    backend: Backend,
+}
+
+impl Db {
+    /// Opens the pool (creating the SQLite file and its folder if needed). Does not migrate.
+    pub fn connect(settings: &DatabaseSettings) -> Result<Db, DbError> {
+        let backend = Backend::from_url(&settings.url)?;
+        if let Backend::Sqlite { path } = &backend
+            && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir).map_err(|source| DbError::CreateDir {
+                path: path.display().to_string(),
+                source,
+            })?;
+        }
+        let manager = ConnectionManager {
+            backend: backend.clone(),
+            busy_timeout_ms: settings.busy_timeout_ms,
+        };
+        let pool = Pool::builder()
+            .max_size(settings.pool_size)
+            .connection_timeout(Duration::from_secs(10))
+            .build(manager)?;
+        let db = Db { pool, backend };
+        if let Backend::Sqlite { .. } = db.backend {
+            // WAL lives in the file, so once is enough.
+            db.pool.get()?.batch_execute("PRAGMA journal_mode = WAL;")?;
+        }
+        Ok(db)
+    }
+
+    pub fn backend(&self) -> &Backend {
+        &self.backend
+    }
+
+    /// Applies pending migrations (blocking; call at start-up or from `kring migrate`).
+    pub fn migrate(&self) -> Result<(), DbError> {
+        let mut conn = self.pool.get()?;
+        let result = match &mut *conn {
+            DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|_| ()),
+            DbConnection::Postgres(c) => {
+                diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
+                    .execute(c)?;
+                let result = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|_| ());
+                diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))
+                    .execute(c)?;
+                result
+            }
+        };
+        result.map_err(|e| DbError::Migration(e.to_string()))
+    }
+
+    /// A blocking connection for start-up and CLI work (never on an async worker).
+    pub fn get_blocking(&self) -> Result<r2d2::PooledConnection<ConnectionManager>, DbError> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs `work` with a pooled connection on tokio's blocking pool, keeping the tracing span.
+    pub async fn run<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
+            let mut conn = pool.get().map_err(AppError::internal)?;
+            work(&mut conn)
+        })
+        .in_current_span()
+        .await
+        .map_err(AppError::internal)?
+    }
+
+    /// Is the database reachable? For `/readyz`.
+    pub async fn ping(&self) -> bool {
+        self.run(|conn| conn.batch_execute("SELECT 1").map_err(AppError::internal))
+            .await
+            .is_ok()
+    }
+
+    /// Folds the SQLite write-ahead log back into the file and truncates it, so deleted
+    /// content does not linger in `-wal`. A no-op on PostgreSQL.
+    pub fn checkpoint_blocking(&self) -> Result<(), DbError> {
+        if let Backend::Sqlite { .. } = self.backend {
+            let mut conn = self.pool.get()?;
+            conn.batch_execute("PRAGMA wal_checkpoint(TRUNCATE);")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_comes_from_the_scheme() {
+        assert_eq!(
+            Backend::from_url("sqlite://data/kring.db").unwrap(),
+            Backend::Sqlite {
+                path: "data/kring.db".into()
+            }
+        );
+        assert_eq!(
+            Backend::from_url("sqlite:///var/lib/kring.db").unwrap(),
+            Backend::Sqlite {
+                path: "/var/lib/kring.db".into()
+            }
+        );
+        assert!(matches!(
+            Backend::from_url("postgresql://u@h/db").unwrap(),
+            Backend::Postgres { .. }
+        ));
+        for bad in ["postgress://u@h/db", "mysql://x", "data/kring.db", "", "sqlite://"] {
+            assert!(Backend::from_url(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! The one error type of the service layer and its HTTP form.
+//!
+//! Client errors carry a machine code and a human message and are sent as
+//! `{"error":"code","message":"..."}`. Internal errors are logged with their cause and sent
+//! as a bare 500 without detail. Nothing here may put user input into a log line.
+
+use std::fmt;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+#[derive(Debug)]
+pub enum AppError {
+    Client {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+        retry_after_secs: Option<u64>,
+    },
+    Internal(String),
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// A stable machine-readable code, e.g. `invalid_credentials`.
+    pub error: String,
+    /// A human-readable explanation.
+    pub message: String,
+}
+
+impl AppError {
+    pub fn client(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        AppError::Client {
+            status,
+            code,
+            message: message.into(),
+            retry_after_secs: None,
+        }
+    }
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::client(StatusCode::BAD_REQUEST, code, message)
+    }
+    pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
+        Self::client(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+    }
+    pub fn unauthorized() -> Self {
+        Self::client(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Log in first: this needs a session.",
+        )
+    }
+    pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
+        Self::client(StatusCode::FORBIDDEN, code, message)
+    }
+    pub fn not_found() -> Self {
+        Self::client(StatusCode::NOT_FOUND, "not_found", "There is nothing here.")
+    }
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::client(StatusCode::CONFLICT, code, message)
+    }
+    pub fn rate_limited(retry_after_secs: u64) -> Self {
+        AppError::Client {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            code: "rate_limited",
+            message: "Too many attempts. Wait a little and try again.".into(),
+            retry_after_secs: Some(retry_after_secs.max(1)),
+        }
+    }
+    pub fn busy() -> Self {
+        AppError::Client {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            code: "busy",
+            message: "Kring is busy right now. Try again in a moment.".into(),
+            retry_after_secs: Some(2),
+        }
+    }
+    pub fn internal(cause: impl fmt::Display) -> Self {
+        AppError::Internal(cause.to_string())
+    }
+
+    /// The machine code; pages use it to pick a translated message.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Client { code, .. } => code,
+            AppError::Internal(_) => "internal",
+        }
+    }
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AppError::Client { code, message, .. } => write!(f, "{code}: {message}"),
+            AppError::Internal(cause) => write!(f, "internal error: {cause}"),
+        }
+    }
+}
+
+impl std::error::Error for AppError {}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        AppError::internal(e)
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::Client { status, .. } => *status,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (code, message) = match self {
+            AppError::Client { code, message, .. } => (*code, message.as_str()),
+            AppError::Internal(cause) => {
+                tracing::error!(%cause, "internal error");
+                ("internal", "Something went wrong on our side.")
+            }
+        };
+        let mut response = HttpResponse::build(self.status_code());
+        if let AppError::Client {
+            retry_after_secs: Some(secs),
+            ..
+        } = self
+        {
+            response.insert_header((header::RETRY_AFTER, HeaderValue::from(*secs)));
+        }
+        response.json(ErrorBody {
+            error: code.to_string(),
+            message: message.to_string(),
+        })
+    }
+}

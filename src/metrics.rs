@@ -1,0 +1,89 @@
+//! Counters for `/metrics`, in Prometheus' text format.
+//!
+//! Counts only: no pseudonyms, no login names, no group names, no addresses.
+
+use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+#[derive(Default)]
+pub struct Counter(AtomicU64);
+
+impl Counter {
+    pub fn inc(&self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+#[derive(Default)]
+pub struct Metrics {
+    pub requests_2xx: Counter,
+    pub requests_3xx: Counter,
+    pub requests_4xx: Counter,
+    pub requests_5xx: Counter,
+    pub rate_limited: Counter,
+    pub registrations: Counter,
+    pub logins: Counter,
+    pub logins_failed: Counter,
+}
+
+impl Metrics {
+    pub fn record_status(&self, status: u16) {
+        match status {
+            200..=299 => self.requests_2xx.inc(),
+            300..=399 => self.requests_3xx.inc(),
+            429 => {
+                self.rate_limited.inc();
+                self.requests_4xx.inc()
+            }
+            400..=499 => self.requests_4xx.inc(),
+            _ => self.requests_5xx.inc(),
+        }
+    }
+
+    /// Renders every counter; `hash_permits_free` is the password hasher's spare capacity.
+    pub fn render(&self, hash_permits_free: usize) -> String {
+        let mut out = String::new();
+        let mut counter = |name: &str, help: &str, labels: &[(&str, u64)]| {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
+            for (label, value) in labels {
+                let _ = writeln!(out, "{name}{label} {value}");
+            }
+        };
+        counter(
+            "kring_http_responses_total",
+            "HTTP responses by status class.",
+            &[
+                ("{class=\"2xx\"}", self.requests_2xx.get()),
+                ("{class=\"3xx\"}", self.requests_3xx.get()),
+                ("{class=\"4xx\"}", self.requests_4xx.get()),
+                ("{class=\"5xx\"}", self.requests_5xx.get()),
+            ],
+        );
+        counter(
+            "kring_rate_limited_total",
+            "Requests refused by a rate limit.",
+            &[("", self.rate_limited.get())],
+        );
+        counter(
+            "kring_registrations_total",
+            "Accounts registered.",
+            &[("", self.registrations.get())],
+        );
+        counter(
+            "kring_logins_total",
+            "Login attempts by result.",
+            &[
+                ("{result=\"ok\"}", self.logins.get()),
+                ("{result=\"failed\"}", self.logins_failed.get()),
+            ],
+        );
+        let _ = writeln!(
+            out,
+            "# HELP kring_password_hash_permits_free Password hashes that could start right now.\n# TYPE kring_password_hash_permits_free gauge\nkring_password_hash_permits_free {hash_permits_free}"
+        );
+        out
+    }
+}

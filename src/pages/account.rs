@@ -1,0 +1,414 @@
+//! Account pages: register, recovery codes, log in and out, my account, recover, delete.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{HomePage, Layout, error_status, render, see_other};
+use crate::accounts::{self, Account};
+use crate::error::AppError;
+use crate::sessions::{self, Session};
+use crate::state::AppState;
+use crate::web::auth::{self, MaybeAuthenticated};
+use crate::web::client;
+
+#[derive(Template)]
+#[template(path = "register.html")]
+struct RegisterPage {
+    layout: Layout,
+    login: String,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "recovery_codes.html")]
+struct RecoveryCodesPage {
+    layout: Layout,
+    codes: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    layout: Layout,
+    login: String,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "recover.html")]
+struct RecoverPage {
+    layout: Layout,
+    login: String,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "recovered.html")]
+struct RecoveredPage {
+    layout: Layout,
+    codes_left: usize,
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    layout: Layout,
+    account: Account,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct CredentialsForm {
+    login: String,
+    password: String,
+}
+
+#[derive(Deserialize)]
+struct RecoverForm {
+    login: String,
+    recovery_code: String,
+    new_password: String,
+}
+
+#[derive(Deserialize)]
+struct PasswordChangeForm {
+    current_password: String,
+    new_password: String,
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    password: String,
+}
+
+#[derive(Deserialize)]
+struct NoticeQuery {
+    done: Option<String>,
+}
+
+fn message(layout: &Layout, error: &AppError) -> String {
+    layout.t.error(error.code()).to_string()
+}
+
+/// Starts a session and answers with `page`, carrying the session cookie.
+async fn with_new_session(
+    req: &HttpRequest,
+    state: &AppState,
+    account_id: &str,
+    page: impl FnOnce(Layout) -> HttpResponse,
+) -> Result<HttpResponse, AppError> {
+    let session = sessions::start(state, account_id).await?;
+    let mut response = page(Layout::new(req, state, true));
+    response
+        .add_cookie(&auth::session_cookie(
+            req,
+            state,
+            &session.token,
+            session.expires_at,
+        ))
+        .map_err(AppError::internal)?;
+    Ok(response)
+}
+
+async fn register_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    MaybeAuthenticated(session): MaybeAuthenticated,
+) -> HttpResponse {
+    render(
+        StatusCode::OK,
+        &RegisterPage {
+            layout: Layout::new(&req, &state, session.is_some()),
+            login: String::new(),
+            error: None,
+        },
+    )
+}
+
+async fn register(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<CredentialsForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    let source = client::source_key(&req, &state.settings.server.trusted_proxies);
+    match accounts::register(&state, source, &form.login, form.password).await {
+        Ok(registered) => {
+            with_new_session(&req, &state, &registered.account.id, |layout| {
+                render(
+                    StatusCode::CREATED,
+                    &RecoveryCodesPage {
+                        layout,
+                        codes: registered.recovery_codes,
+                    },
+                )
+            })
+            .await
+        }
+        Err(error) => {
+            let layout = Layout::new(&req, &state, false);
+            Ok(render(
+                error_status(&error),
+                &RegisterPage {
+                    error: Some(message(&layout, &error)),
+                    layout,
+                    login: form.login,
+                },
+            ))
+        }
+    }
+}
+
+async fn login_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    MaybeAuthenticated(session): MaybeAuthenticated,
+) -> HttpResponse {
+    if session.is_some() {
+        return see_other("/account");
+    }
+    render(
+        StatusCode::OK,
+        &LoginPage {
+            layout: Layout::new(&req, &state, false),
+            login: String::new(),
+            error: None,
+        },
+    )
+}
+
+async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<CredentialsForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    let source = client::source_key(&req, &state.settings.server.trusted_proxies);
+    match accounts::authenticate(&state, source, &form.login, form.password).await {
+        Ok(account) => with_new_session(&req, &state, &account.id, |_| see_other("/account")).await,
+        Err(error) => {
+            let layout = Layout::new(&req, &state, false);
+            Ok(render(
+                error_status(&error),
+                &LoginPage {
+                    error: Some(message(&layout, &error)),
+                    layout,
+                    login: form.login,
+                },
+            ))
+        }
+    }
+}
+
+async fn logout(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    MaybeAuthenticated(session): MaybeAuthenticated,
+) -> Result<HttpResponse, AppError> {
+    if let Some(session) = session {
+        sessions::end(&state, &session.token_hash).await?;
+    }
+    logged_out(&req, &state)
+}
+
+async fn logout_everywhere(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    MaybeAuthenticated(session): MaybeAuthenticated,
+) -> Result<HttpResponse, AppError> {
+    if let Some(session) = session {
+        sessions::end_all(&state, &session.account.id).await?;
+    }
+    logged_out(&req, &state)
+}
+
+fn logged_out(req: &HttpRequest, state: &AppState) -> Result<HttpResponse, AppError> {
+    let mut response = see_other("/");
+    response
+        .add_cookie(&auth::removal_cookie(req, state))
+        .map_err(AppError::internal)?;
+    Ok(response)
+}
+
+fn account_page(
+    req: &HttpRequest,
+    state: &AppState,
+    session: Session,
+    status: StatusCode,
+    notice: Option<&str>,
+    error: Option<&AppError>,
+) -> HttpResponse {
+    let layout = Layout::new(req, state, true);
+    let notice = notice.map(|key| layout.t.get(key).to_string());
+    let error = error.map(|e| message(&layout, e));
+    render(
+        status,
+        &AccountPage {
+            layout,
+            account: session.account,
+            notice,
+            error,
+        },
+    )
+}
+
+async fn account(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    MaybeAuthenticated(session): MaybeAuthenticated,
+    query: web::Query<NoticeQuery>,
+) -> HttpResponse {
+    let Some(session) = session else {
+        return see_other("/login");
+    };
+    let notice = match query.done.as_deref() {
+        Some("password") => Some("account.password_changed"),
+        _ => None,
+    };
+    account_page(&req, &state, session, StatusCode::OK, notice, None)
+}
+
+async fn change_password(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    MaybeAuthenticated(session): MaybeAuthenticated,
+    form: web::Form<PasswordChangeForm>,
+) -> HttpResponse {
+    let Some(session) = session else {
+        return see_other("/login");
+    };
+    let form = form.into_inner();
+    match accounts::change_password(
+        &state,
+        &session.account.id,
+        &session.token_hash,
+        form.current_password,
+        form.new_password,
+    )
+    .await
+    {
+        Ok(()) => see_other("/account?done=password"),
+        Err(e) => account_page(&req, &state, session, error_status(&e), None, Some(&e)),
+    }
+}
+
+async fn renew_recovery_codes(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    MaybeAuthenticated(session): MaybeAuthenticated,
+    form: web::Form<PasswordForm>,
+) -> HttpResponse {
+    let Some(session) = session else {
+        return see_other("/login");
+    };
+    match accounts::renew_recovery_codes(&state, &session.account.id, form.into_inner().password)
+        .await
+    {
+        Ok(codes) => render(
+            StatusCode::CREATED,
+            &RecoveryCodesPage {
+                layout: Layout::new(&req, &state, true),
+                codes,
+            },
+        ),
+        Err(e) => account_page(&req, &state, session, error_status(&e), None, Some(&e)),
+    }
+}
+
+async fn delete_account(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    MaybeAuthenticated(session): MaybeAuthenticated,
+    form: web::Form<PasswordForm>,
+) -> Result<HttpResponse, AppError> {
+    let Some(session) = session else {
+        return Ok(see_other("/login"));
+    };
+    match accounts::erase(&state, &session.account.id, form.into_inner().password).await {
+        Ok(()) => {
+            let layout = Layout::new(&req, &state, false);
+            let notice = Some(layout.t.get("account.deleted").to_string());
+            let mut response = render(StatusCode::OK, &HomePage { layout, notice });
+            response
+                .add_cookie(&auth::removal_cookie(&req, &state))
+                .map_err(AppError::internal)?;
+            Ok(response)
+        }
+        Err(e) => Ok(account_page(
+            &req,
+            &state,
+            session,
+            error_status(&e),
+            None,
+            Some(&e),
+        )),
+    }
+}
+
+async fn recover_form(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    render(
+        StatusCode::OK,
+        &RecoverPage {
+            layout: Layout::new(&req, &state, false),
+            login: String::new(),
+            error: None,
+        },
+    )
+}
+
+async fn recover(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<RecoverForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    let source = client::source_key(&req, &state.settings.server.trusted_proxies);
+    match accounts::recover(
+        &state,
+        source,
+        &form.login,
+        &form.recovery_code,
+        form.new_password,
+    )
+    .await
+    {
+        Ok((account, codes_left)) => {
+            with_new_session(&req, &state, &account.id, |layout| {
+                render(StatusCode::OK, &RecoveredPage { layout, codes_left })
+            })
+            .await
+        }
+        Err(error) => {
+            let layout = Layout::new(&req, &state, false);
+            Ok(render(
+                error_status(&error),
+                &RecoverPage {
+                    error: Some(message(&layout, &error)),
+                    layout,
+                    login: form.login,
+                },
+            ))
+        }
+    }
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/register", web::get().to(register_form))
+        .route("/register", web::post().to(register))
+        .route("/login", web::get().to(login_form))
+        .route("/login", web::post().to(login))
+        .route("/logout", web::post().to(logout))
+        .route("/logout-everywhere", web::post().to(logout_everywhere))
+        .route("/account", web::get().to(account))
+        .route("/account/password", web::post().to(change_password))
+        .route(
+            "/account/recovery-codes",
+            web::post().to(renew_recovery_codes),
+        )
+        .route("/account/delete", web::post().to(delete_account))
+        .route("/recover", web::get().to(recover_form))
+        .route("/recover", web::post().to(recover));
+}

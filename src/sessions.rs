@@ -1,0 +1,147 @@
+//! Sessions: 256-bit random tokens of which only the SHA-256 is stored.
+//!
+//! A session ends when idle for `sessions.idle_timeout_minutes`, at the latest
+//! `sessions.absolute_timeout_days` after login, at logout, or with "log out everywhere".
+
+use diesel::prelude::*;
+
+use crate::accounts::{Account, AccountRow};
+use crate::db::DbConnection;
+use crate::db::schema::{accounts, sessions};
+use crate::error::AppError;
+use crate::secrets;
+use crate::state::AppState;
+use crate::time;
+
+/// Writing `last_used_at` on every request would be a write per read; once a minute is enough.
+const TOUCH_EVERY_SECS: i64 = 60;
+
+/// A fresh session: the raw token goes to the client once and is never stored.
+pub struct NewSession {
+    pub token: String,
+    pub expires_at: i64,
+}
+
+/// A live session, resolved from a token.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub account: Account,
+    pub token_hash: String,
+    pub expires_at: i64,
+}
+
+pub async fn start(state: &AppState, account_id: &str) -> Result<NewSession, AppError> {
+    let token = secrets::new_token();
+    let now = time::now();
+    let expires_at = now + state.settings.sessions.absolute_timeout().as_secs() as i64;
+    let (hash, id) = (secrets::sha256_hex(&token), account_id.to_string());
+    state
+        .db
+        .run(move |conn| {
+            diesel::insert_into(sessions::table)
+                .values((
+                    sessions::token_hash.eq(hash),
+                    sessions::account_id.eq(&id),
+                    sessions::last_used_at.eq(now),
+                    sessions::expires_at.eq(expires_at),
+                ))
+                .execute(conn)?;
+            touch_account(conn, &id)?;
+            Ok(())
+        })
+        .await?;
+    Ok(NewSession { token, expires_at })
+}
+
+fn touch_account(conn: &mut DbConnection, account_id: &str) -> Result<(), AppError> {
+    let today = time::today();
+    diesel::update(
+        accounts::table
+            .find(account_id)
+            .filter(accounts::last_seen_on.ne(&today)),
+    )
+    .set(accounts::last_seen_on.eq(&today))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// The live session for `token`, if any. Expired sessions are deleted on sight.
+pub async fn resolve(state: &AppState, token: &str) -> Result<Option<Session>, AppError> {
+    if token.len() != 43 {
+        return Ok(None);
+    }
+    let hash = secrets::sha256_hex(token);
+    let idle = state.settings.sessions.idle_timeout().as_secs() as i64;
+    state
+        .db
+        .run(move |conn| {
+            let found = sessions::table
+                .inner_join(accounts::table)
+                .filter(sessions::token_hash.eq(&hash))
+                .select((
+                    sessions::last_used_at,
+                    sessions::expires_at,
+                    AccountRow::as_select(),
+                ))
+                .first::<(i64, i64, AccountRow)>(conn)
+                .optional()?;
+            let Some((last_used_at, expires_at, row)) = found else {
+                return Ok(None);
+            };
+            let now = time::now();
+            if now >= expires_at || now >= last_used_at + idle {
+                diesel::delete(sessions::table.find(&hash)).execute(conn)?;
+                return Ok(None);
+            }
+            let account = Account::from(row);
+            if now - last_used_at >= TOUCH_EVERY_SECS {
+                diesel::update(sessions::table.find(&hash))
+                    .set(sessions::last_used_at.eq(now))
+                    .execute(conn)?;
+                touch_account(conn, &account.id)?;
+            }
+            Ok(Some(Session {
+                account,
+                token_hash: hash,
+                expires_at,
+            }))
+        })
+        .await
+}
+
+/// Ends one session.
+pub async fn end(state: &AppState, token_hash: &str) -> Result<(), AppError> {
+    let hash = token_hash.to_string();
+    state
+        .db
+        .run(move |conn| {
+            diesel::delete(sessions::table.find(hash)).execute(conn)?;
+            Ok(())
+        })
+        .await
+}
+
+/// Ends every session of an account ("log out everywhere").
+pub async fn end_all(state: &AppState, account_id: &str) -> Result<(), AppError> {
+    let id = account_id.to_string();
+    state
+        .db
+        .run(move |conn| {
+            diesel::delete(sessions::table.filter(sessions::account_id.eq(id))).execute(conn)?;
+            Ok(())
+        })
+        .await
+}
+
+/// Deletes sessions past their absolute or idle expiry. Returns how many went.
+pub fn purge_expired(conn: &mut DbConnection, idle_secs: i64) -> Result<usize, AppError> {
+    let now = time::now();
+    Ok(diesel::delete(
+        sessions::table.filter(
+            sessions::expires_at
+                .le(now)
+                .or(sessions::last_used_at.le(now - idle_secs)),
+        ),
+    )
+    .execute(conn)?)
+}

@@ -1,0 +1,141 @@
+//! Building and running the HTTP server.
+//!
+//! `Application::build` connects, migrates and binds (port 0 works: tests use it);
+//! `run_until_stopped` serves until a signal or `stop`, then checkpoints SQLite.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::http::StatusCode;
+use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers, from_fn};
+use actix_web::{App, HttpServer, web};
+
+use crate::configuration::Settings;
+use crate::error::AppError;
+use crate::state::{AppState, StartupError};
+use crate::{api, operations, pages, retention, telemetry, web as kweb};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+/// Gives a bare 405 (actix's answer to a known path with another method) Kring's error body.
+fn method_not_allowed<B>(
+    res: actix_web::dev::ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let (req, _) = res.into_parts();
+    let response = actix_web::ResponseError::error_response(&AppError::client(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "This path does not accept that method.",
+    ));
+    Ok(ErrorHandlerResponse::Response(
+        actix_web::dev::ServiceResponse::new(req, response).map_into_right_body(),
+    ))
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> Result<Application, StartupError> {
+        let bind = settings.server.bind.clone();
+        let state = tokio::task::spawn_blocking(move || AppState::build(settings))
+            .await
+            .map_err(AppError::internal)??;
+        let state = web::Data::new(state);
+        let listener = TcpListener::bind(&bind).map_err(|source| StartupError::Bind {
+            addr: bind.clone(),
+            source,
+        })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| StartupError::Bind { addr: bind, source })?
+            .port();
+        let server = serve(listener, state.clone())?;
+        Ok(Application {
+            port,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until stopped; background jobs run alongside. Checkpoints SQLite at the end.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let purge = tokio::spawn(retention::run_periodically(
+            self.state.db.clone(),
+            Arc::clone(&self.state.settings),
+        ));
+        let state = self.state.clone();
+        let forget = tokio::spawn(async move {
+            let mut ticker = tokio::time::interval(Duration::from_secs(300));
+            loop {
+                ticker.tick().await;
+                state.limits.forget_idle();
+            }
+        });
+        let result = self.server.await;
+        purge.abort();
+        forget.abort();
+        let db = self.state.db.clone();
+        let _ = tokio::task::spawn_blocking(move || {
+            if let Err(e) = db.checkpoint_blocking() {
+                tracing::error!(error = %e, "checkpoint at shutdown failed");
+            }
+        })
+        .await;
+        tracing::info!("stopped");
+        result
+    }
+}
+
+fn serve(listener: TcpListener, state: web::Data<AppState>) -> Result<Server, StartupError> {
+    let settings = state.settings.clone();
+    let https = settings.server.public_url.starts_with("https://");
+    let max_body = settings.server.max_body_bytes;
+    let address = listener.local_addr().ok();
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .configure(|cfg| kweb::extractor_config(cfg, max_body))
+            .wrap(from_fn(kweb::security::check_origin))
+            .wrap(ErrorHandlers::new().handler(StatusCode::METHOD_NOT_ALLOWED, method_not_allowed))
+            .wrap(kweb::security::headers(https))
+            .wrap(from_fn(telemetry::log_request))
+            .configure(operations::configure)
+            .configure(api::configure)
+            .configure(pages::configure)
+            .default_service(web::to(pages::not_found))
+    })
+    .shutdown_timeout(10)
+    .client_request_timeout(Duration::from_secs(10));
+    if settings.server.workers > 0 {
+        server = server.workers(settings.server.workers);
+    }
+    let server = server
+        .listen(listener)
+        .map_err(|source| StartupError::Bind {
+            addr: settings.server.bind.clone(),
+            source,
+        })?
+        .run();
+    if let Some(address) = address {
+        tracing::info!(%address, backend = state_backend(&settings), "listening");
+    }
+    Ok(server)
+}
+
+fn state_backend(settings: &Settings) -> &'static str {
+    crate::db::Backend::from_url(&settings.database.url)
+        .map(|b| b.name())
+        .unwrap_or("unknown")
+}
