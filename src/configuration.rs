@@ -172,10 +172,11 @@ impl Settings {
             let Some(name) = key.strip_suffix("_FILE") else {
                 continue;
             };
-            let secret = std::fs::read_to_string(path).map_err(|source| ConfigError::SecretFile {
-                path: path.clone(),
-                source,
-            })?;
+            let secret =
+                std::fs::read_to_string(path).map_err(|source| ConfigError::SecretFile {
+                    path: path.clone(),
+                    source,
+                })?;
             let config_key = name["KRING_".len()..].to_lowercase().replace("__", ".");
             builder = builder.set_override(config_key, secret.trim_end().to_string())?;
         }
@@ -189,10 +190,8 @@ impl Settings {
         if self.server.bind.parse::<SocketAddr>().is_err() {
             return invalid("server.bind must be ADDR:PORT, e.g. 127.0.0.1:8080");
         }
-        if !self.server.public_url.is_empty()
-            && !(self.server.public_url.starts_with("http://")
-                || self.server.public_url.starts_with("https://"))
-        {
+        let url = &self.server.public_url;
+        if !(url.is_empty() || url.starts_with("http://") || url.starts_with("https://")) {
             return invalid("server.public_url must start with http:// or https://");
         }
         if self.server.max_body_bytes < 1024 {
@@ -202,15 +201,16 @@ impl Settings {
             return invalid("database.pool_size must be at least 1");
         }
         let p = &self.passwords;
-        if !p.weak_for_tests
-            && (p.memory_kib < OWASP_MEMORY_KIB || p.iterations < OWASP_ITERATIONS)
+        if !p.weak_for_tests && (p.memory_kib < OWASP_MEMORY_KIB || p.iterations < OWASP_ITERATIONS)
         {
             return invalid(
                 "passwords: memory_kib must be at least 19456 and iterations at least 2 (OWASP)",
             );
         }
         if p.parallelism == 0 || p.max_concurrent == 0 {
-            return invalid("passwords.parallelism and passwords.max_concurrent must be at least 1");
+            return invalid(
+                "passwords.parallelism and passwords.max_concurrent must be at least 1",
+            );
         }
         if self.sessions.idle_timeout_minutes == 0 || self.sessions.absolute_timeout_days == 0 {
             return invalid("sessions: timeouts must be at least 1");
@@ -238,8 +238,7 @@ impl Settings {
 
     /// Settings for tests: the defaults with cheap password hashing and the given database.
     pub fn for_tests(database_url: &str) -> Settings {
-        let mut settings =
-            Settings::load_from(None, &[]).expect("the embedded defaults are valid");
+        let mut settings = Settings::load_from(None, &[]).expect("the embedded defaults are valid");
         settings.database.url = database_url.to_string();
         settings.database.pool_size = 4;
         settings.server.bind = "127.0.0.1:0".into();
@@ -314,7 +313,10 @@ mod tests {
             ("KRING_LIMITS__SCALE", "0"),
             ("KRING_SERVER__PUBLIC_URL", "ftp://x"),
         ] {
-            assert!(Settings::load_from(None, &env(&[(k, v)])).is_err(), "{k}={v}");
+            assert!(
+                Settings::load_from(None, &env(&[(k, v)])).is_err(),
+                "{k}={v}"
+            );
         }
     }
 }

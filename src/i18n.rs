@@ -131,7 +131,10 @@ mod tests {
         let en: BTreeSet<_> = Lang::En.catalogue().keys().collect();
         let only_nl: Vec<_> = nl.difference(&en).collect();
         let only_en: Vec<_> = en.difference(&nl).collect();
-        assert!(only_nl.is_empty() && only_en.is_empty(), "nl only: {only_nl:?}; en only: {only_en:?}");
+        assert!(
+            only_nl.is_empty() && only_en.is_empty(),
+            "nl only: {only_nl:?}; en only: {only_en:?}"
+        );
     }
 
     #[test]
@@ -175,7 +178,11 @@ mod tests {
             "busy",
             "origin_mismatch",
         ] {
-            assert_ne!(Lang::Nl.catalogue().error(code), Lang::Nl.catalogue().error("x"), "{code}");
+            assert_ne!(
+                Lang::Nl.catalogue().error(code),
+                Lang::Nl.catalogue().error("x"),
+                "{code}"
+            );
         }
     }
 }

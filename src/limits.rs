@@ -63,7 +63,8 @@ pub struct RateLimits {
 fn quota(limit: RateLimit, scale: f64) -> Quota {
     let max = (f64::from(limit.max) * scale).round().clamp(1.0, 1e9) as u32;
     let max = NonZeroU32::new(max).unwrap_or(NonZeroU32::MIN);
-    let period = (Duration::from_secs(limit.window_seconds) / max.get()).max(Duration::from_nanos(1));
+    let period =
+        (Duration::from_secs(limit.window_seconds) / max.get()).max(Duration::from_nanos(1));
     Quota::with_period(period)
         .unwrap_or_else(|| Quota::per_second(max))
         .allow_burst(max)
@@ -85,15 +86,9 @@ impl RateLimits {
         RateLimits {
             login_source: DefaultKeyedRateLimiter::keyed(quota(settings.login_per_source, s)),
             login_account: DefaultKeyedRateLimiter::keyed(quota(settings.login_per_account, s)),
-            register_source: DefaultKeyedRateLimiter::keyed(quota(
-                settings.register_per_source,
-                s,
-            )),
+            register_source: DefaultKeyedRateLimiter::keyed(quota(settings.register_per_source, s)),
             recover_source: DefaultKeyedRateLimiter::keyed(quota(settings.recover_per_source, s)),
-            recover_account: DefaultKeyedRateLimiter::keyed(quota(
-                settings.recover_per_account,
-                s,
-            )),
+            recover_account: DefaultKeyedRateLimiter::keyed(quota(settings.recover_per_account, s)),
         }
     }
 
@@ -119,7 +114,11 @@ impl RateLimits {
 
     /// Forgets keys whose limits have fully refilled (run now and then in the background).
     pub fn forget_idle(&self) {
-        for limiter in [&self.login_source, &self.register_source, &self.recover_source] {
+        for limiter in [
+            &self.login_source,
+            &self.register_source,
+            &self.recover_source,
+        ] {
             limiter.retain_recent();
             limiter.shrink_to_fit();
         }

@@ -28,10 +28,9 @@ impl NameError {
     /// As a client error, with a code prefixed by what kind of name it is.
     pub fn into_app_error(self, what: NameKind) -> AppError {
         let (code, message) = match (what, self) {
-            (NameKind::Login, NameError::Length) => (
-                "login_name_length",
-                "A login name has 3 to 32 characters.",
-            ),
+            (NameKind::Login, NameError::Length) => {
+                ("login_name_length", "A login name has 3 to 32 characters.")
+            }
             (NameKind::Login, NameError::Invisible) => (
                 "login_name_invisible",
                 "A login name may not contain invisible or direction-changing characters.",

@@ -33,7 +33,7 @@ pub fn purge_blocking(db: &Db, settings: &Settings) -> Result<PurgeReport, AppEr
         .select(accounts_table::id)
         .load(&mut *conn)?;
     for id in &inactive {
-        conn.transaction(|conn| accounts::erase_blocking(conn, id))?;
+        crate::db::write(&mut conn, |conn| accounts::erase_blocking(conn, id))?;
     }
     drop(conn);
     db.checkpoint_blocking().map_err(AppError::internal)?;

@@ -24,9 +24,12 @@ pub fn ensure_default(
     conn: &mut DbConnection,
     settings: &SteunpuntSettings,
 ) -> Result<Steunpunt, AppError> {
-    conn.transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let existing = steunpunten::table
-            .order((steunpunten::slug.ne(&settings.slug), steunpunten::created_on))
+            .order((
+                steunpunten::slug.ne(&settings.slug),
+                steunpunten::created_on,
+            ))
             .select(Steunpunt::as_select())
             .first(conn)
             .optional()?;

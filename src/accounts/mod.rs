@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use crate::db::schema::{accounts, recovery_codes, sessions};
-use crate::db::{Db, DbConnection};
+use crate::db::{self, Db, DbConnection};
 use crate::error::AppError;
 use crate::limits::{Attempt, SourceKey};
 use crate::names::{self, NameKind};
@@ -102,12 +102,14 @@ fn wrong_password() -> AppError {
     AppError::forbidden("wrong_password", "That is not your current password.")
 }
 
-/// The key a typed login name is looked up by; a name that breaks the rules cannot exist,
-/// but is still looked up (and limited) the same way so the answer takes as long.
-fn lookup_key(login: &str) -> String {
-    names::check(login)
-        .map(|n| n.key)
-        .unwrap_or_else(|_| login.trim().to_lowercase())
+/// The key a typed login name is looked up by, and the key its rate limit counts under.
+/// A name that breaks the rules cannot exist and is not looked up; it is still limited and
+/// hashed against, so the answer takes as long.
+fn lookup_key(login: &str) -> (Option<String>, String) {
+    match names::check(login) {
+        Ok(name) => (Some(name.key.clone()), name.key),
+        Err(_) => (None, login.trim().to_lowercase()),
+    }
 }
 
 fn new_recovery_codes() -> Vec<String> {
@@ -163,7 +165,7 @@ pub async fn create(
     let account = state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            db::write(conn, |conn| {
                 let taken: i64 = accounts::table
                     .filter(accounts::login_name.eq(&name.key))
                     .count()
@@ -256,9 +258,14 @@ pub async fn authenticate(
     login: &str,
     password: String,
 ) -> Result<Account, AppError> {
-    let key = lookup_key(login);
-    state.limits.check(Attempt::Login, source, Some(&key))?;
-    let row = find_by_login(&state.db, key).await?;
+    let (key, limit_key) = lookup_key(login);
+    state
+        .limits
+        .check(Attempt::Login, source, Some(&limit_key))?;
+    let row = match key {
+        Some(key) => find_by_login(&state.db, key).await?,
+        None => None,
+    };
     let (ok, rehash) = state
         .hasher
         .verify(password, row.as_ref().map(|r| r.password_hash.clone()))
@@ -296,7 +303,7 @@ pub async fn change_password(
     state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            db::write(conn, |conn| {
                 diesel::update(accounts::table.find(&id))
                     .set(accounts::password_hash.eq(hash))
                     .execute(conn)?;
@@ -330,7 +337,7 @@ pub async fn renew_recovery_codes(
     let stored = codes.clone();
     state
         .db
-        .run(move |conn| conn.transaction(|conn| store_recovery_codes(conn, &row.id, &stored)))
+        .run(move |conn| db::write(conn, |conn| store_recovery_codes(conn, &row.id, &stored)))
         .await?;
     Ok(codes)
 }
@@ -344,22 +351,27 @@ pub async fn recover(
     code: &str,
     new_password: String,
 ) -> Result<(Account, usize), AppError> {
-    let key = lookup_key(login);
-    state.limits.check(Attempt::Recover, source, Some(&key))?;
-    let password = NewPassword::parse(new_password, &key)?;
+    let (key, limit_key) = lookup_key(login);
+    state
+        .limits
+        .check(Attempt::Recover, source, Some(&limit_key))?;
+    let password = NewPassword::parse(new_password, &limit_key)?;
     // Hash before looking anything up, so unknown names and wrong codes take as long.
     let hash = state.hasher.hash(password).await?;
     let code_hash = secrets::sha256_hex(&secrets::normalise_code(code));
     state
         .db
         .run(move |conn| {
-            conn.transaction(|conn| {
+            db::write(conn, |conn| {
                 let invalid = || {
                     AppError::client(
                         actix_web::http::StatusCode::UNAUTHORIZED,
                         "invalid_recovery_code",
                         "That login name and recovery code do not match.",
                     )
+                };
+                let Some(key) = key else {
+                    return Err(invalid());
                 };
                 let row = accounts::table
                     .filter(accounts::login_name.eq(&key))
@@ -453,7 +465,7 @@ pub async fn erase(state: &AppState, account_id: &str, password: String) -> Resu
     let id = row.id;
     state
         .db
-        .run(move |conn| conn.transaction(|conn| erase_blocking(conn, &id)))
+        .run(move |conn| db::write(conn, |conn| erase_blocking(conn, &id)))
         .await
 }
 

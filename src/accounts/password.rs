@@ -40,8 +40,7 @@ impl NewPassword {
             ));
         }
         let lower = raw.to_lowercase();
-        if COMMON.contains(lower.as_str()) || lower.chars().all(|c| Some(c) == lower.chars().next())
-        {
+        if COMMON.contains(lower.as_str()) || lower.chars().all(|c| lower.starts_with(c)) {
             return Err(AppError::invalid(
                 "password_common",
                 "This password is one of the most used ones and easy to guess. Pick another.",
@@ -181,7 +180,13 @@ mod tests {
 
     #[test]
     fn common_passwords_and_the_login_name_are_refused() {
-        for common in ["password123", "Qwertyuiop", "1234567890", "wachtwoord123", "zzzzzzzzzzzz"] {
+        for common in [
+            "password123",
+            "Qwertyuiop",
+            "1234567890",
+            "wachtwoord123",
+            "zzzzzzzzzzzz",
+        ] {
             let err = NewPassword::parse(common.into(), "anna").unwrap_err();
             assert_eq!(err.code(), "password_common", "{common}");
         }

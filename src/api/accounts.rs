@@ -87,7 +87,12 @@ pub async fn recover(
     .await?;
     let session = sessions::start(&state, &account.id).await?;
     Ok(HttpResponse::Created()
-        .cookie(auth::session_cookie(&req, &state, &session.token, session.expires_at))
+        .cookie(auth::session_cookie(
+            &req,
+            &state,
+            &session.token,
+            session.expires_at,
+        ))
         .json(Recovered {
             token: session.token,
             expires_at: crate::time::rfc3339(session.expires_at),

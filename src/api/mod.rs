@@ -60,16 +60,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
             .route("/openapi.json", web::get().to(openapi_json))
-            .route("/accounts", web::post().to(accounts::register))
-            .route("/recovery", web::post().to(accounts::recover))
-            .route("/sessions", web::post().to(sessions::login))
-            .route("/sessions", web::delete().to(sessions::logout_everywhere))
-            .route("/sessions/current", web::delete().to(sessions::logout))
-            .route("/me", web::get().to(me::me))
-            .route("/me", web::delete().to(me::erase))
-            .route("/me/export", web::get().to(me::export))
-            .route("/me/password", web::put().to(me::change_password))
-            .route("/me/recovery-codes", web::post().to(me::renew_recovery_codes))
+            .service(web::resource("/accounts").post(accounts::register))
+            .service(web::resource("/recovery").post(accounts::recover))
+            .service(
+                web::resource("/sessions")
+                    .post(sessions::login)
+                    .delete(sessions::logout_everywhere),
+            )
+            .service(web::resource("/sessions/current").delete(sessions::logout))
+            .service(web::resource("/me").get(me::me).delete(me::erase))
+            .service(web::resource("/me/export").get(me::export))
+            .service(web::resource("/me/password").put(me::change_password))
+            .service(web::resource("/me/recovery-codes").post(me::renew_recovery_codes))
             .default_service(web::to(not_found)),
     );
 }

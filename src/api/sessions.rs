@@ -38,7 +38,12 @@ pub async fn login(
     let account = accounts::authenticate(&state, source, &body.login, body.password).await?;
     let session = sessions::start(&state, &account.id).await?;
     Ok(HttpResponse::Created()
-        .cookie(auth::session_cookie(&req, &state, &session.token, session.expires_at))
+        .cookie(auth::session_cookie(
+            &req,
+            &state,
+            &session.token,
+            session.expires_at,
+        ))
         .json(NewSession {
             token: session.token,
             expires_at: crate::time::rfc3339(session.expires_at),

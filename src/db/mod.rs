@@ -21,7 +21,7 @@ use crate::error::AppError;
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 /// Serialises migrations when several processes start against one PostgreSQL database.
-const MIGRATION_LOCK_KEY: i64 = 0x6b72_696e_67; // "kring"
+const MIGRATION_LOCK_KEY: i64 = 0x006b_7269_6e67; // "kring"
 
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {
@@ -124,6 +124,34 @@ impl ManageConnection for ConnectionManager {
 
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
         r2d2::R2D2Connection::is_broken(conn)
+    }
+}
+
+/// Runs `work` in a write transaction. On SQLite the write lock is taken up front
+/// (`BEGIN IMMEDIATE`): a deferred transaction that reads and then writes fails at once with
+/// "database is locked" when another writer got in between, instead of waiting.
+pub fn write<T>(
+    conn: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let DbConnection::Sqlite(sqlite) = conn else {
+        return conn.transaction(work);
+    };
+    AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+    let result = work(conn);
+    let DbConnection::Sqlite(sqlite) = conn else {
+        unreachable!("the backend of a connection does not change")
+    };
+    match result {
+        Ok(value) => {
+            AnsiTransactionManager::commit_transaction(sqlite)?;
+            Ok(value)
+        }
+        Err(e) => {
+            AnsiTransactionManager::rollback_transaction(sqlite)?;
+            Err(e)
+        }
     }
 }
 
@@ -246,7 +274,13 @@ mod tests {
             Backend::from_url("postgresql://u@h/db").unwrap(),
             Backend::Postgres { .. }
         ));
-        for bad in ["postgress://u@h/db", "mysql://x", "data/kring.db", "", "sqlite://"] {
+        for bad in [
+            "postgress://u@h/db",
+            "mysql://x",
+            "data/kring.db",
+            "",
+            "sqlite://",
+        ] {
             assert!(Backend::from_url(bad).is_err(), "{bad}");
         }
     }

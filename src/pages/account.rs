@@ -396,19 +396,13 @@ async fn recover(
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/register", web::get().to(register_form))
-        .route("/register", web::post().to(register))
-        .route("/login", web::get().to(login_form))
-        .route("/login", web::post().to(login))
-        .route("/logout", web::post().to(logout))
-        .route("/logout-everywhere", web::post().to(logout_everywhere))
-        .route("/account", web::get().to(account))
-        .route("/account/password", web::post().to(change_password))
-        .route(
-            "/account/recovery-codes",
-            web::post().to(renew_recovery_codes),
-        )
-        .route("/account/delete", web::post().to(delete_account))
-        .route("/recover", web::get().to(recover_form))
-        .route("/recover", web::post().to(recover));
+    cfg.service(web::resource("/register").get(register_form).post(register))
+        .service(web::resource("/login").get(login_form).post(login))
+        .service(web::resource("/logout").post(logout))
+        .service(web::resource("/logout-everywhere").post(logout_everywhere))
+        .service(web::resource("/account").get(account))
+        .service(web::resource("/account/password").post(change_password))
+        .service(web::resource("/account/recovery-codes").post(renew_recovery_codes))
+        .service(web::resource("/account/delete").post(delete_account))
+        .service(web::resource("/recover").get(recover_form).post(recover));
 }

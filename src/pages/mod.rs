@@ -137,9 +137,7 @@ async fn switch_language(
         .max_age(CookieDuration::days(365))
         .finish();
     let mut response = see_other(local_path(query.next.as_deref()));
-    response
-        .add_cookie(&cookie)
-        .map_err(AppError::internal)?;
+    response.add_cookie(&cookie).map_err(AppError::internal)?;
     Ok(response)
 }
 

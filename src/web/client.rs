@@ -46,13 +46,19 @@ mod tests {
             .peer_addr("10.0.0.1:4000".parse().unwrap())
             .insert_header(("X-Forwarded-For", "1.1.1.1, 203.0.113.7"))
             .to_http_request();
-        assert_eq!(client_ip(&req, &[proxy]), Some("203.0.113.7".parse().unwrap()));
+        assert_eq!(
+            client_ip(&req, &[proxy]),
+            Some("203.0.113.7".parse().unwrap())
+        );
         assert_eq!(client_ip(&req, &[]), Some(proxy));
 
         let spoofed = TestRequest::default()
             .peer_addr("198.51.100.9:4000".parse().unwrap())
             .insert_header(("X-Forwarded-For", "203.0.113.7"))
             .to_http_request();
-        assert_eq!(client_ip(&spoofed, &[proxy]), Some("198.51.100.9".parse().unwrap()));
+        assert_eq!(
+            client_ip(&spoofed, &[proxy]),
+            Some("198.51.100.9".parse().unwrap())
+        );
     }
 }

@@ -23,7 +23,10 @@ fn json_error(err: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
         JsonPayloadError::Deserialize(e) => {
             AppError::bad_request("invalid_json", format!("The JSON body is not valid: {e}"))
         }
-        other => AppError::bad_request("invalid_body", format!("The body could not be read: {other}")),
+        other => AppError::bad_request(
+            "invalid_body",
+            format!("The body could not be read: {other}"),
+        ),
     };
     app.into()
 }
@@ -42,7 +45,11 @@ fn form_error(err: UrlencodedError, _: &HttpRequest) -> actix_web::Error {
 }
 
 fn query_error(err: QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
-    AppError::bad_request("invalid_query", format!("The query string is not valid: {err}")).into()
+    AppError::bad_request(
+        "invalid_query",
+        format!("The query string is not valid: {err}"),
+    )
+    .into()
 }
 
 fn path_error(_: PathError, _: &HttpRequest) -> actix_web::Error {

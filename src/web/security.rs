@@ -2,7 +2,8 @@
 //!
 //! Unsafe requests (and websocket handshakes) that ride on the session cookie must come from
 //! Kring's own origin: `server.public_url`, or else the request's own Host. An Origin from
-//! anywhere else is refused on every unsafe request, cookie or not (login forgery).
+//! anywhere else is refused on every unsafe request, cookie or not (login forgery), and so
+//! is a `Sec-Fetch-Site` other than same-origin.
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -79,15 +80,18 @@ pub async fn check_origin(
             .headers()
             .get(header::ORIGIN)
             .and_then(|o| o.to_str().ok());
-        let allowed = match origin {
-            Some(origin) => origin_is_ours(origin, http, &public_url),
-            None if auth::uses_cookie(http) => matches!(
-                http.headers()
-                    .get("sec-fetch-site")
-                    .and_then(|v| v.to_str().ok()),
-                Some("same-origin") | Some("none")
-            ),
-            None => true,
+        let fetch_site = http
+            .headers()
+            .get("sec-fetch-site")
+            .and_then(|v| v.to_str().ok());
+        let allowed = match (origin, fetch_site) {
+            // Browsers send `Origin: null` on form posts under `Referrer-Policy: no-referrer`;
+            // then Sec-Fetch-Site, which pages cannot forge, says where the request came from.
+            (Some(origin), _) if origin != "null" => origin_is_ours(origin, http, &public_url),
+            (_, Some(site)) => matches!(site, "same-origin" | "none"),
+            (Some(_null), None) => false,
+            // No browser headers at all: a non-browser client, fine unless it rides a cookie.
+            (None, None) => !auth::uses_cookie(http),
         };
         if !allowed {
             return Err(AppError::forbidden(
@@ -113,7 +117,15 @@ mod tests {
         assert!(origin_is_ours("http://127.0.0.1:8080", &req, ""));
         assert!(!origin_is_ours("http://evil.example", &req, ""));
         assert!(!origin_is_ours("null", &req, ""));
-        assert!(origin_is_ours("https://kring.nl", &req, "https://kring.nl/"));
-        assert!(!origin_is_ours("http://127.0.0.1:8080", &req, "https://kring.nl"));
+        assert!(origin_is_ours(
+            "https://kring.nl",
+            &req,
+            "https://kring.nl/"
+        ));
+        assert!(!origin_is_ours(
+            "http://127.0.0.1:8080",
+            &req,
+            "https://kring.nl"
+        ));
     }
 }

@@ -1,0 +1,136 @@
+//! The `kring` binary: zero-config start, backend choice, migrate, purge, create-admin.
+
+use diesel::prelude::*;
+
+use crate::helpers::{Backend, ServerProcess, TestDatabase, run_kring};
+
+#[tokio::test]
+async fn starts_with_no_config_on_sqlite_under_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(dir.path(), &[], &["serve", "--bind", "127.0.0.1:0"]);
+    let health = reqwest::get(format!("{}/readyz", server.address))
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    let home = reqwest::get(format!("{}/", server.address))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(home.contains("Welkom bij Kring"));
+    let log = server.stop();
+    assert!(dir.path().join("data/kring.db").exists(), "{log}");
+    assert!(log.contains("created the default steunpunt"), "{log}");
+}
+
+#[test]
+fn an_unknown_database_scheme_stops_kring_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    for url in [
+        "mysql://root@localhost/kring",
+        "postgress://typo@localhost/kring",
+        "kring.db",
+    ] {
+        let (ok, output) = run_kring(
+            dir.path(),
+            &[("KRING_DATABASE__URL", url)],
+            &["serve", "--bind", "127.0.0.1:0"],
+            "",
+        );
+        assert!(!ok, "{url}: {output}");
+        assert!(
+            output.contains("database.url must start with sqlite:// or postgres://"),
+            "{url}: {output}"
+        );
+    }
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "no stray SQLite file"
+    );
+}
+
+#[test]
+fn bad_arguments_and_config_are_refused_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ok, output) = run_kring(dir.path(), &[], &["serve", "--bind", "nowhere"], "");
+    assert!(
+        !ok && output.contains("--bind must be ADDR:PORT"),
+        "{output}"
+    );
+    let (ok, output) = run_kring(
+        dir.path(),
+        &[("KRING_PASSWORDS__MEMORY_KIB", "64")],
+        &["migrate"],
+        "",
+    );
+    assert!(!ok && output.contains("OWASP"), "{output}");
+}
+
+fn migrate_purge_and_create_admin(backend: Backend) {
+    let Some(db) = TestDatabase::new(backend) else {
+        return;
+    };
+    let env = [("KRING_DATABASE__URL", db.url.as_str())];
+    let (ok, output) = run_kring(db.dir.path(), &env, &["migrate"], "");
+    assert!(ok && output.contains("migrations applied"), "{output}");
+    let (ok, output) = run_kring(db.dir.path(), &env, &["migrate"], "");
+    assert!(ok, "migrating twice is fine: {output}");
+
+    let (ok, output) = run_kring(
+        db.dir.path(),
+        &env,
+        &["admin", "create-admin", "Beheer"],
+        "een sterk beheerderswachtwoord\n",
+    );
+    assert!(ok, "{output}");
+    let codes = output
+        .lines()
+        .filter(|l| l.trim().len() == 19 && l.trim().contains('-'));
+    assert_eq!(codes.count(), 8, "{output}");
+    let (ok, output) = run_kring(
+        db.dir.path(),
+        &env,
+        &["admin", "create-admin", "x"],
+        "een sterk beheerderswachtwoord\n",
+    );
+    assert!(!ok && output.contains("login_name_length"), "{output}");
+
+    let role: String = match backend {
+        Backend::Sqlite => {
+            let path = db.url.trim_start_matches("sqlite://");
+            let mut conn = SqliteConnection::establish(path).unwrap();
+            kring::db::schema::accounts::table
+                .select(kring::db::schema::accounts::role)
+                .filter(kring::db::schema::accounts::login_name.eq("beheer"))
+                .first(&mut conn)
+                .unwrap()
+        }
+        Backend::Postgres => {
+            let mut conn = PgConnection::establish(&db.url).unwrap();
+            kring::db::schema::accounts::table
+                .select(kring::db::schema::accounts::role)
+                .filter(kring::db::schema::accounts::login_name.eq("beheer"))
+                .first(&mut conn)
+                .unwrap()
+        }
+    };
+    assert_eq!(role, "instance_admin");
+
+    let (ok, output) = run_kring(db.dir.path(), &env, &["purge"], "");
+    assert!(
+        ok && output.contains("purged 0 expired sessions"),
+        "{output}"
+    );
+}
+
+#[test]
+fn migrate_purge_and_create_admin_on_sqlite() {
+    migrate_purge_and_create_admin(Backend::Sqlite);
+}
+
+#[test]
+fn migrate_purge_and_create_admin_on_postgres() {
+    migrate_purge_and_create_admin(Backend::Postgres);
+}

@@ -1,0 +1,442 @@
+//! Test harness: the real server on port 0, against a fresh SQLite file or a fresh
+//! PostgreSQL database, driven over HTTP.
+
+use std::io::Write;
+use std::sync::OnceLock;
+
+use diesel::prelude::*;
+use kring::configuration::Settings;
+use kring::startup::Application;
+use reqwest::header::{HeaderMap, HeaderValue};
+use serde_json::{Value, json};
+
+pub const PASSWORD: &str = "paard batterij nietje";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each named `async fn name(app: TestApp)` on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let app = $crate::helpers::spawn_app($crate::helpers::Backend::Sqlite).await;
+                    super::$name(app.expect("SQLite is always there")).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    if let Some(app) =
+                        $crate::helpers::spawn_app($crate::helpers::Backend::Postgres).await
+                    {
+                        super::$name(app).await
+                    }
+                }
+            )*
+        }
+    };
+}
+
+/// The PostgreSQL server to make test databases on, if one answers. In CI (`CI=true`) a
+/// missing server fails the run; elsewhere the PostgreSQL runs are skipped, said plainly.
+pub fn postgres_admin_url() -> Option<String> {
+    static CHECKED: OnceLock<Option<String>> = OnceLock::new();
+    CHECKED
+        .get_or_init(|| {
+            let url = std::env::var("KRING_TEST_POSTGRES_URL")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+            match PgConnection::establish(&url) {
+                Ok(_) => Some(url),
+                Err(e) if std::env::var("CI").as_deref() == Ok("true") => {
+                    panic!("CI=true: PostgreSQL is required at {url}, but: {e}")
+                }
+                Err(e) => {
+                    // Written past the test harness's capture, so it shows.
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "\nNOTE: PostgreSQL is not reachable at {url} ({e}).\n      \
+                         The PostgreSQL runs of the tests are SKIPPED; only SQLite was tested.\n"
+                    );
+                    None
+                }
+            }
+        })
+        .clone()
+}
+
+/// A fresh, empty database; dropped (PostgreSQL) or deleted (SQLite) afterwards.
+pub struct TestDatabase {
+    pub url: String,
+    pub backend: Backend,
+    pub dir: tempfile::TempDir,
+    pg_drop: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    pub fn new(backend: Backend) -> Option<TestDatabase> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        match backend {
+            Backend::Sqlite => Some(TestDatabase {
+                url: format!("sqlite://{}", dir.path().join("kring.db").display()),
+                backend,
+                dir,
+                pg_drop: None,
+            }),
+            Backend::Postgres => {
+                let admin = postgres_admin_url()?;
+                let name = format!(
+                    "kring_test_{}",
+                    kring::secrets::new_token()[..16].to_lowercase()
+                )
+                .replace('-', "_");
+                let mut conn = PgConnection::establish(&admin).expect("connect to PostgreSQL");
+                diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
+                    .execute(&mut conn)
+                    .expect("create test database");
+                let (base, _) = admin.rsplit_once('/').expect("admin URL has a database");
+                Some(TestDatabase {
+                    url: format!("{base}/{name}"),
+                    backend,
+                    dir,
+                    pg_drop: Some((admin, name)),
+                })
+            }
+        }
+    }
+
+    /// Every row of every table, as text (to search for what must not be stored).
+    pub fn dump(&self) -> Vec<u8> {
+        match self.backend {
+            Backend::Sqlite => {
+                let mut bytes = vec![];
+                for entry in std::fs::read_dir(self.dir.path()).unwrap() {
+                    let path = entry.unwrap().path();
+                    if path.to_string_lossy().contains("kring.db") {
+                        bytes.extend(std::fs::read(&path).unwrap());
+                    }
+                }
+                bytes
+            }
+            Backend::Postgres => {
+                #[derive(QueryableByName)]
+                struct Row {
+                    #[diesel(sql_type = diesel::sql_types::Text)]
+                    text: String,
+                }
+                let mut conn = PgConnection::establish(&self.url).unwrap();
+                let tables: Vec<Row> = diesel::sql_query(
+                    "SELECT table_name::text AS text FROM information_schema.tables \
+                     WHERE table_schema = 'public'",
+                )
+                .load(&mut conn)
+                .unwrap();
+                let mut out = String::new();
+                for table in tables {
+                    let rows: Vec<Row> = diesel::sql_query(format!(
+                        "SELECT row_to_json(t)::text AS text FROM \"{}\" t",
+                        table.text
+                    ))
+                    .load(&mut conn)
+                    .unwrap();
+                    for row in rows {
+                        out.push_str(&row.text);
+                        out.push('\n');
+                    }
+                }
+                out.into_bytes()
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = self.pg_drop.take()
+            && let Ok(mut conn) = PgConnection::establish(&admin)
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                .execute(&mut conn);
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    /// A client without cookies, for the API with bearer tokens.
+    pub api: reqwest::Client,
+    pub db: TestDatabase,
+    handle: actix_web::dev::ServerHandle,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Stop accepting; the runtime ends the rest with the test.
+        let handle = self.handle.clone();
+        drop(handle.stop(false));
+    }
+}
+
+pub fn test_settings(db: &TestDatabase) -> Settings {
+    let mut settings = Settings::for_tests(&db.url);
+    if std::env::var("TEST_LOG").is_ok() {
+        kring::telemetry::init(&settings.log);
+    }
+    settings.server.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    settings
+}
+
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, |_| {}).await
+}
+
+pub async fn spawn_app_with(
+    backend: Backend,
+    tweak: impl FnOnce(&mut Settings),
+) -> Option<TestApp> {
+    let db = TestDatabase::new(backend)?;
+    let mut settings = test_settings(&db);
+    tweak(&mut settings);
+    let app = Application::build(settings).await.expect("the app builds");
+    let port = app.port();
+    let handle = app.handle();
+    tokio::spawn(app.run_until_stopped());
+    Some(TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        api: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        db,
+        handle,
+    })
+}
+
+/// Each test uses its own source address (through the trusted proxy), so rate limits of one
+/// test never touch another.
+pub fn unique_source() -> String {
+    let bytes = kring::secrets::new_token().into_bytes();
+    format!("198.18.{}.{}", bytes[0], bytes[1])
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// A client that keeps cookies and sends Kring's own Origin, like a browser on its pages.
+    pub fn browser(&self) -> reqwest::Client {
+        let mut headers = HeaderMap::new();
+        headers.insert("origin", HeaderValue::from_str(&self.address).unwrap());
+        headers.insert(
+            "x-forwarded-for",
+            HeaderValue::from_str(&unique_source()).unwrap(),
+        );
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .default_headers(headers)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.api
+            .post(self.url(path))
+            .header("x-forwarded-for", unique_source())
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<&Value>,
+    ) -> reqwest::Response {
+        let mut request = self.api.request(method, self.url(path)).bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.unwrap()
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
+        self.send_json(reqwest::Method::GET, path, token, None)
+            .await
+    }
+
+    /// Registers `login` with [`PASSWORD`]; returns the recovery codes.
+    pub async fn register(&self, login: &str) -> Vec<String> {
+        let response = self
+            .post_json(
+                "/api/v1/accounts",
+                &json!({"login": login, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(response.status(), 201, "register {login}");
+        let body: Value = response.json().await.unwrap();
+        body["recovery_codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap().to_string())
+            .collect()
+    }
+
+    /// Logs in; returns the bearer token.
+    pub async fn login(&self, login: &str, password: &str) -> String {
+        let response = self
+            .post_json(
+                "/api/v1/sessions",
+                &json!({"login": login, "password": password}),
+            )
+            .await;
+        assert_eq!(response.status(), 201, "login {login}");
+        let body: Value = response.json().await.unwrap();
+        body["token"].as_str().unwrap().to_string()
+    }
+
+    /// Registers and logs in a fresh account; returns (login, token).
+    pub async fn member(&self) -> (String, String) {
+        let login = format!("lid_{}", &kring::secrets::new_id()[..8]).replace('-', "_");
+        self.register(&login).await;
+        let token = self.login(&login, PASSWORD).await;
+        (login, token)
+    }
+}
+
+/// Asserts an error answer: status and `{"error": code, "message": ...}`.
+pub async fn assert_error(response: reqwest::Response, status: u16, code: &str) {
+    assert_eq!(response.status(), status, "expected {status} {code}");
+    let body: Value = response.json().await.expect("error body is JSON");
+    assert_eq!(body["error"], code, "{body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+}
+
+/// The real `kring` binary as a child process, with its log captured.
+pub struct ServerProcess {
+    child: std::process::Child,
+    pub address: String,
+    log: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl ServerProcess {
+    /// Starts `kring <args>` in `dir` with only `env` set (plus PATH), and waits until it
+    /// listens.
+    pub fn start(dir: &std::path::Path, env: &[(&str, &str)], args: &[&str]) -> ServerProcess {
+        use std::io::BufRead;
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_kring"));
+        command
+            .current_dir(dir)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let mut child = command.spawn().expect("start kring");
+        let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        for stream in [
+            Box::new(child.stderr.take().unwrap()) as Box<dyn std::io::Read + Send>,
+            Box::new(child.stdout.take().unwrap()),
+        ] {
+            let (log, tx) = (log.clone(), tx.clone());
+            std::thread::spawn(move || {
+                for line in std::io::BufReader::new(stream)
+                    .lines()
+                    .map_while(Result::ok)
+                {
+                    if let Some(rest) = line.split("address=").nth(1) {
+                        let _ = tx.send(rest.split_whitespace().next().unwrap_or("").to_string());
+                    }
+                    let mut log = log.lock().unwrap();
+                    log.push_str(&line);
+                    log.push('\n');
+                }
+            });
+        }
+        let address = rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("kring did not start: {}", log.lock().unwrap()));
+        ServerProcess {
+            child,
+            address: format!("http://{address}"),
+            log,
+        }
+    }
+
+    /// Stops it with SIGTERM (a clean shutdown) and returns everything it logged.
+    pub fn stop(mut self) -> String {
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        self.log.lock().unwrap().clone()
+    }
+}
+
+/// Runs `kring <args>` to completion: (success, stdout + stderr).
+pub fn run_kring(
+    dir: &std::path::Path,
+    env: &[(&str, &str)],
+    args: &[&str],
+    stdin: &str,
+) -> (bool, String) {
+    use std::io::Write as _;
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_kring"));
+    command
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let mut child = command.spawn().expect("start kring");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    (
+        output.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ),
+    )
+}

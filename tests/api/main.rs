@@ -1,0 +1,14 @@
+//! Integration tests: the real server, real SQLite files and a real PostgreSQL, over HTTP.
+//! One test binary, one module per feature.
+
+mod helpers;
+
+mod accounts;
+mod browser;
+mod cli;
+mod errors;
+mod operations;
+mod pages;
+mod privacy;
+mod retention;
+mod security;

@@ -1,0 +1,297 @@
+//! Security headers, the session cookie, the Origin check and the rate limits.
+
+use kring::configuration::RateLimit;
+use serde_json::json;
+
+use crate::backend_tests;
+use crate::helpers::{Backend, PASSWORD, TestApp, assert_error, spawn_app_with};
+
+backend_tests!(
+    every_response_carries_the_security_headers,
+    the_session_cookie_is_http_only_and_strict,
+    cookie_requests_from_elsewhere_are_refused,
+    bearer_requests_need_no_origin,
+);
+
+async fn every_response_carries_the_security_headers(app: TestApp) {
+    for path in [
+        "/",
+        "/login",
+        "/api/v1/me",
+        "/api/v1/nope",
+        "/static/kring.css",
+        "/healthz",
+    ] {
+        let response = app.api.get(app.url(path)).send().await.unwrap();
+        let headers = response.headers();
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        for directive in [
+            "default-src 'none'",
+            "script-src 'self'",
+            "frame-ancestors 'none'",
+            "form-action 'self'",
+        ] {
+            assert!(csp.contains(directive), "{path}: {csp}");
+        }
+        assert!(!csp.contains("unsafe-inline"), "{path}");
+        assert_eq!(headers["referrer-policy"], "no-referrer", "{path}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(headers["x-frame-options"], "DENY", "{path}");
+    }
+    let page = app.api.get(app.url("/")).send().await.unwrap();
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    let html = page.text().await.unwrap();
+    assert!(!html.contains("<script>"), "no inline script");
+    assert!(!html.contains("style="), "no inline style");
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "no external origin"
+    );
+}
+
+async fn the_session_cookie_is_http_only_and_strict(app: TestApp) {
+    app.register("hanna").await;
+    let local = app
+        .post_json(
+            "/api/v1/sessions",
+            &json!({"login": "hanna", "password": PASSWORD}),
+        )
+        .await;
+    let cookie = local.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(cookie.starts_with("kring_session="), "{cookie}");
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(cookie.contains(attribute), "{cookie}");
+    }
+    assert!(
+        !cookie.contains("Secure"),
+        "plain http on localhost: {cookie}"
+    );
+
+    let remote = app
+        .api
+        .post(app.url("/api/v1/sessions"))
+        .header("host", "kring.example.nl")
+        .json(&json!({"login": "hanna", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    let cookie = remote.headers()["set-cookie"].to_str().unwrap();
+    assert!(cookie.contains("Secure"), "{cookie}");
+}
+
+async fn cookie_requests_from_elsewhere_are_refused(app: TestApp) {
+    app.register("ivo").await;
+    let browser = app.browser();
+    let login = browser
+        .post(app.url("/login"))
+        .form(&[("login", "ivo"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 303);
+
+    // A forged form post from another site.
+    let forged = browser
+        .post(app.url("/logout-everywhere"))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_error(forged, 403, "origin_mismatch").await;
+
+    // No Origin at all, and no Sec-Fetch-Site: refused when the cookie is the credential.
+    let bare = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let session = browser.get(app.url("/account")).send().await.unwrap();
+    assert_eq!(session.status(), 200, "still logged in");
+    let cookie = login
+        .cookies()
+        .find(|c| c.name() == "kring_session")
+        .unwrap();
+    let header = format!("kring_session={}", cookie.value());
+    let no_origin = bare
+        .delete(app.url("/api/v1/sessions/current"))
+        .header("cookie", &header)
+        .send()
+        .await
+        .unwrap();
+    assert_error(no_origin, 403, "origin_mismatch").await;
+    let same_site = bare
+        .delete(app.url("/api/v1/sessions/current"))
+        .header("cookie", &header)
+        .header("sec-fetch-site", "same-origin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(same_site.status(), 204);
+
+    // Login forgery: a login form posted from elsewhere is refused even without a cookie.
+    let forged_login = app
+        .api
+        .post(app.url("/login"))
+        .header("origin", "https://evil.example")
+        .form(&[("login", "ivo"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged_login.status(), 403);
+}
+
+async fn bearer_requests_need_no_origin(app: TestApp) {
+    let (_, token) = app.member().await;
+    let out = app
+        .api
+        .delete(app.url("/api/v1/sessions/current"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 204);
+}
+
+async fn login(app: &TestApp, source: &str, login: &str, password: &str) -> reqwest::Response {
+    app.api
+        .post(app.url("/api/v1/sessions"))
+        .header("x-forwarded-for", source)
+        .json(&json!({"login": login, "password": password}))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn logins_are_limited_per_account_across_sources() {
+    let app = spawn_app_with(Backend::Sqlite, |s| {
+        s.limits.login_per_account = RateLimit {
+            max: 4,
+            window_seconds: 600,
+        };
+    })
+    .await
+    .unwrap();
+    app.register("joost").await;
+    for i in 0..4 {
+        let response = login(
+            &app,
+            &format!("203.0.113.{i}"),
+            "joost",
+            "geraden wachtwoord",
+        )
+        .await;
+        assert_eq!(response.status(), 401);
+    }
+    let limited = login(&app, "203.0.113.99", "joost", PASSWORD).await;
+    assert!(
+        limited.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            > 0
+    );
+    assert_error(limited, 429, "rate_limited").await;
+    // Another account is not affected.
+    app.register("karin").await;
+    assert_eq!(
+        login(&app, "203.0.113.99", "karin", PASSWORD)
+            .await
+            .status(),
+        201
+    );
+}
+
+#[tokio::test]
+async fn logins_and_registrations_are_limited_per_source() {
+    let app = spawn_app_with(Backend::Sqlite, |s| {
+        s.limits.login_per_source = RateLimit {
+            max: 3,
+            window_seconds: 600,
+        };
+        s.limits.register_per_source = RateLimit {
+            max: 2,
+            window_seconds: 600,
+        };
+    })
+    .await
+    .unwrap();
+    for name in ["lars", "mila", "noor"] {
+        assert_eq!(
+            login(&app, "203.0.113.5", name, PASSWORD).await.status(),
+            401
+        );
+    }
+    assert_error(
+        login(&app, "203.0.113.5", "otto", PASSWORD).await,
+        429,
+        "rate_limited",
+    )
+    .await;
+    assert_eq!(
+        login(&app, "203.0.113.6", "otto", PASSWORD).await.status(),
+        401
+    );
+
+    let register = |name: &'static str| {
+        app.api
+            .post(app.url("/api/v1/accounts"))
+            .header("x-forwarded-for", "203.0.113.7")
+            .json(&json!({"login": name, "password": PASSWORD}))
+            .send()
+    };
+    assert_eq!(register("piet").await.unwrap().status(), 201);
+    assert_eq!(register("quinten").await.unwrap().status(), 201);
+    assert_error(register("rosa").await.unwrap(), 429, "rate_limited").await;
+}
+
+#[tokio::test]
+async fn forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy() {
+    let app = spawn_app_with(Backend::Sqlite, |s| {
+        s.server.trusted_proxies = vec![];
+        s.limits.login_per_source = RateLimit {
+            max: 2,
+            window_seconds: 600,
+        };
+    })
+    .await
+    .unwrap();
+    // Rotating X-Forwarded-For does not buy new attempts: the peer is what counts.
+    assert_eq!(
+        login(&app, "203.0.113.1", "sara", PASSWORD).await.status(),
+        401
+    );
+    assert_eq!(
+        login(&app, "203.0.113.2", "sara", PASSWORD).await.status(),
+        401
+    );
+    assert_error(
+        login(&app, "203.0.113.3", "sara", PASSWORD).await,
+        429,
+        "rate_limited",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn scale_raises_every_limit() {
+    let app = spawn_app_with(Backend::Sqlite, |s| {
+        s.limits.login_per_source = RateLimit {
+            max: 2,
+            window_seconds: 600,
+        };
+        s.limits.scale = 3.0;
+    })
+    .await
+    .unwrap();
+    for _ in 0..6 {
+        assert_eq!(
+            login(&app, "203.0.113.8", "tim", PASSWORD).await.status(),
+            401
+        );
+    }
+    assert_eq!(
+        login(&app, "203.0.113.8", "tim", PASSWORD).await.status(),
+        429
+    );
+}
