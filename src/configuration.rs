@@ -48,6 +48,7 @@ pub struct ServerSettings {
     pub public_url: String,
     pub trusted_proxies: Vec<IpAddr>,
     pub workers: usize,
+    pub metrics_token: String,
     pub max_body_bytes: usize,
 }
 
@@ -119,6 +120,7 @@ pub struct LimitSettings {
     pub register_per_source: RateLimit,
     pub recover_per_source: RateLimit,
     pub recover_per_account: RateLimit,
+    pub reauth_per_account: RateLimit,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -133,6 +135,11 @@ pub struct LogSettings {
 pub enum LogFormat {
     Text,
     Json,
+}
+
+/// `KRING_*` variables that name settings (`KRING_CONFIG` names the file instead).
+fn is_setting(key: &str) -> bool {
+    key.starts_with("KRING_") && key != "KRING_CONFIG"
 }
 
 impl Settings {
@@ -156,7 +163,7 @@ impl Settings {
         }
         let plain: config::Map<String, String> = env
             .iter()
-            .filter(|(k, _)| k.starts_with("KRING_") && !k.ends_with("_FILE"))
+            .filter(|(k, _)| is_setting(k) && !k.ends_with("_FILE"))
             .cloned()
             .collect();
         builder = builder.add_source(
@@ -168,8 +175,11 @@ impl Settings {
                 .try_parsing(true)
                 .source(Some(plain)),
         );
-        for (key, path) in env.iter().filter(|(k, _)| k.starts_with("KRING_")) {
-            let Some(name) = key.strip_suffix("_FILE") else {
+        for (key, path) in env.iter().filter(|(k, _)| is_setting(k)) {
+            let Some(name) = key
+                .strip_suffix("_FILE")
+                .filter(|n| n.len() > "KRING_".len())
+            else {
                 continue;
             };
             let secret =
@@ -228,6 +238,7 @@ impl Settings {
             l.register_per_source,
             l.recover_per_source,
             l.recover_per_account,
+            l.reauth_per_account,
         ] {
             if limit.max == 0 || limit.window_seconds == 0 {
                 return invalid("limits: every max and window_seconds must be at least 1");
@@ -297,6 +308,18 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.database.url, "postgres://secret@db/kring");
+    }
+
+    #[test]
+    fn the_config_file_variable_and_odd_names_are_not_settings() {
+        let s = Settings::load_from(
+            None,
+            &env(&[
+                ("KRING_CONFIG", "/nonexistent.toml"),
+                ("KRING_FILE", "/etc/hostname"),
+            ]),
+        );
+        assert!(s.is_ok(), "{:?}", s.err());
     }
 
     #[test]

@@ -103,6 +103,14 @@ impl std::error::Error for AppError {}
 
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
+        // SQLite gives up on a lock after `busy_timeout`: overload, not a bug.
+        if let diesel::result::Error::DatabaseError(_, info) = &e
+            && (info.message().contains("database is locked")
+                || info.message().contains("database is busy"))
+        {
+            tracing::warn!("database busy");
+            return AppError::busy();
+        }
         AppError::internal(e)
     }
 }

@@ -50,6 +50,8 @@ pub enum Attempt {
     Login,
     Register,
     Recover,
+    /// A logged-in account proving its password again.
+    Reauth,
 }
 
 pub struct RateLimits {
@@ -58,6 +60,7 @@ pub struct RateLimits {
     register_source: DefaultKeyedRateLimiter<SourceKey>,
     recover_source: DefaultKeyedRateLimiter<SourceKey>,
     recover_account: DefaultKeyedRateLimiter<AccountKey>,
+    reauth_account: DefaultKeyedRateLimiter<AccountKey>,
 }
 
 fn quota(limit: RateLimit, scale: f64) -> Quota {
@@ -89,6 +92,7 @@ impl RateLimits {
             register_source: DefaultKeyedRateLimiter::keyed(quota(settings.register_per_source, s)),
             recover_source: DefaultKeyedRateLimiter::keyed(quota(settings.recover_per_source, s)),
             recover_account: DefaultKeyedRateLimiter::keyed(quota(settings.recover_per_account, s)),
+            reauth_account: DefaultKeyedRateLimiter::keyed(quota(settings.reauth_per_account, s)),
         }
     }
 
@@ -104,6 +108,7 @@ impl RateLimits {
             Attempt::Login => (&self.login_source, Some(&self.login_account)),
             Attempt::Register => (&self.register_source, None),
             Attempt::Recover => (&self.recover_source, Some(&self.recover_account)),
+            Attempt::Reauth => (&self.login_source, Some(&self.reauth_account)),
         };
         check(by_source, &source)?;
         if let (Some(limiter), Some(login)) = (by_account, login_key) {
@@ -122,7 +127,11 @@ impl RateLimits {
             limiter.retain_recent();
             limiter.shrink_to_fit();
         }
-        for limiter in [&self.login_account, &self.recover_account] {
+        for limiter in [
+            &self.login_account,
+            &self.recover_account,
+            &self.reauth_account,
+        ] {
             limiter.retain_recent();
             limiter.shrink_to_fit();
         }

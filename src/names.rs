@@ -49,19 +49,23 @@ pub enum NameKind {
     Login,
 }
 
-/// Bidirectional controls and zero-width characters: they make two names look alike.
+/// Bidirectional controls, zero-width and other default-ignorable characters (fillers,
+/// variation selectors, tags): they make two names look alike or a name look empty.
 fn is_invisible(c: char) -> bool {
     matches!(c,
-        '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
-        | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{180E}' | '\u{00AD}' | '\u{034F}')
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}'
+        | '\u{17B5}' | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{3164}'
+        | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}' | '\u{FFF0}'..='\u{FFF8}'
+        | '\u{1BCA0}'..='\u{1BCA3}' | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E0FFF}')
 }
 
 pub fn check(raw: &str) -> Result<CheckedName, NameError> {
     let trimmed = raw.trim();
-    if trimmed.chars().any(is_invisible) {
+    let shown: String = trimmed.nfkc().collect();
+    if trimmed.chars().chain(shown.chars()).any(is_invisible) {
         return Err(NameError::Invisible);
     }
-    let shown: String = trimmed.nfkc().collect();
     let count = shown.chars().count();
     if !(MIN_CHARS..=MAX_CHARS).contains(&count) {
         return Err(NameError::Length);
@@ -72,7 +76,8 @@ pub fn check(raw: &str) -> Result<CheckedName, NameError> {
     {
         return Err(NameError::Characters);
     }
-    let key: String = shown.to_lowercase().nfkc().collect();
+    // Upper then lower approximates full case folding: "STRASSE" and "straße" meet.
+    let key: String = shown.to_uppercase().to_lowercase().nfkc().collect();
     Ok(CheckedName { shown, key })
 }
 
@@ -93,6 +98,7 @@ mod tests {
         assert_eq!(a.shown, "ANNA");
         assert_eq!(a.key, "anna");
         assert_eq!(check("Anna").unwrap().key, check("aNNa").unwrap().key);
+        assert_eq!(check("STRASSE").unwrap().key, check("straße").unwrap().key);
     }
 
     #[test]
@@ -107,5 +113,7 @@ mod tests {
         assert_eq!(check("anna\u{202E}"), Err(NameError::Invisible));
         assert_eq!(check("an\u{2066}na"), Err(NameError::Invisible));
         assert_eq!(check("\u{FEFF}anna"), Err(NameError::Invisible));
+        assert_eq!(check("\u{3164}\u{3164}\u{3164}"), Err(NameError::Invisible));
+        assert_eq!(check("anna\u{FE0F}"), Err(NameError::Invisible));
     }
 }

@@ -1,6 +1,7 @@
 //! `/healthz` (alive), `/readyz` (database reachable), `/metrics` (counts only).
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
+use subtle::ConstantTimeEq;
 
 use crate::state::AppState;
 
@@ -22,7 +23,22 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+/// Loopback, or the configured token: activity counts of a small community are not public.
+fn may_read_metrics(req: &HttpRequest, state: &AppState) -> bool {
+    let token = &state.settings.server.metrics_token;
+    if !token.is_empty() {
+        let presented = crate::web::auth::presented_token(req).unwrap_or_default();
+        return bool::from(presented.as_bytes().ct_eq(token.as_bytes()));
+    }
+    // The client as seen through trusted proxies: a proxy on this machine is not the reader.
+    crate::web::client::client_ip(req, &state.settings.server.trusted_proxies)
+        .is_some_and(|ip| ip.is_loopback())
+}
+
+async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    if !may_read_metrics(&req, &state) {
+        return HttpResponse::NotFound().finish();
+    }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(state.metrics.render(state.hasher.available_permits()))

@@ -13,8 +13,13 @@ use crate::secrets;
 use crate::state::AppState;
 use crate::time;
 
-/// Writing `last_used_at` on every request would be a write per read; once a minute is enough.
-const TOUCH_EVERY_SECS: i64 = 60;
+/// Session times are kept to the hour: enough for expiry, too coarse to trace activity. It
+/// also means at most one write an hour per session instead of one per request.
+const GRAIN_SECS: i64 = 3600;
+
+fn hour_floor(t: i64) -> i64 {
+    t - t.rem_euclid(GRAIN_SECS)
+}
 
 /// A fresh session: the raw token goes to the client once and is never stored.
 pub struct NewSession {
@@ -32,7 +37,7 @@ pub struct Session {
 
 pub async fn start(state: &AppState, account_id: &str) -> Result<NewSession, AppError> {
     let token = secrets::new_token();
-    let now = time::now();
+    let now = hour_floor(time::now());
     let expires_at = now + state.settings.sessions.absolute_timeout().as_secs() as i64;
     let (hash, id) = (secrets::sha256_hex(&token), account_id.to_string());
     state
@@ -94,9 +99,9 @@ pub async fn resolve(state: &AppState, token: &str) -> Result<Option<Session>, A
                 return Ok(None);
             }
             let account = Account::from(row);
-            if now - last_used_at >= TOUCH_EVERY_SECS {
+            if hour_floor(now) > last_used_at {
                 diesel::update(sessions::table.find(&hash))
-                    .set(sessions::last_used_at.eq(now))
+                    .set(sessions::last_used_at.eq(hour_floor(now)))
                     .execute(conn)?;
                 touch_account(conn, &account.id)?;
             }
@@ -107,6 +112,11 @@ pub async fn resolve(state: &AppState, token: &str) -> Result<Option<Session>, A
             }))
         })
         .await
+}
+
+/// Ends the session a raw token belongs to, if any (a new login replaces the old one).
+pub async fn end_token(state: &AppState, token: &str) -> Result<(), AppError> {
+    end(state, &secrets::sha256_hex(token)).await
 }
 
 /// Ends one session.

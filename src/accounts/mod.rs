@@ -102,6 +102,24 @@ fn wrong_password() -> AppError {
     AppError::forbidden("wrong_password", "That is not your current password.")
 }
 
+/// Checks a logged-in account's password again (limited, so a stolen session cannot guess).
+async fn reauthenticate(
+    state: &AppState,
+    source: SourceKey,
+    account_id: &str,
+    password: String,
+) -> Result<AccountRow, AppError> {
+    state
+        .limits
+        .check(Attempt::Reauth, source, Some(account_id))?;
+    let row = find_by_id(&state.db, account_id.to_string()).await?;
+    let (ok, _) = state
+        .hasher
+        .verify(password, Some(row.password_hash.clone()))
+        .await?;
+    if ok { Ok(row) } else { Err(wrong_password()) }
+}
+
 /// The key a typed login name is looked up by, and the key its rate limit counts under.
 /// A name that breaks the rules cannot exist and is not looked up; it is still limited and
 /// hashed against, so the answer takes as long.
@@ -284,20 +302,17 @@ pub async fn authenticate(
 /// Changes the password after checking the current one; every other session ends.
 pub async fn change_password(
     state: &AppState,
+    source: SourceKey,
     account_id: &str,
     keep_session: &str,
     current: String,
     new: String,
 ) -> Result<(), AppError> {
-    let row = find_by_id(&state.db, account_id.to_string()).await?;
-    let new = NewPassword::parse(new, &row.login_name)?;
-    let (ok, _) = state
-        .hasher
-        .verify(current, Some(row.password_hash.clone()))
-        .await?;
-    if !ok {
-        return Err(wrong_password());
-    }
+    let login_name = find_by_id(&state.db, account_id.to_string())
+        .await?
+        .login_name;
+    let new = NewPassword::parse(new, &login_name)?;
+    let row = reauthenticate(state, source, account_id, current).await?;
     let hash = state.hasher.hash(new).await?;
     let (id, keep) = (row.id, keep_session.to_string());
     state
@@ -322,17 +337,11 @@ pub async fn change_password(
 /// Replaces all recovery codes with fresh ones, after checking the password.
 pub async fn renew_recovery_codes(
     state: &AppState,
+    source: SourceKey,
     account_id: &str,
     password: String,
 ) -> Result<Vec<String>, AppError> {
-    let row = find_by_id(&state.db, account_id.to_string()).await?;
-    let (ok, _) = state
-        .hasher
-        .verify(password, Some(row.password_hash))
-        .await?;
-    if !ok {
-        return Err(wrong_password());
-    }
+    let row = reauthenticate(state, source, account_id, password).await?;
     let codes = new_recovery_codes();
     let stored = codes.clone();
     state
@@ -453,15 +462,13 @@ pub async fn export(state: &AppState, account_id: &str) -> Result<AccountExport,
 }
 
 /// Erases the account and everything hanging off it, after checking the password.
-pub async fn erase(state: &AppState, account_id: &str, password: String) -> Result<(), AppError> {
-    let row = find_by_id(&state.db, account_id.to_string()).await?;
-    let (ok, _) = state
-        .hasher
-        .verify(password, Some(row.password_hash))
-        .await?;
-    if !ok {
-        return Err(wrong_password());
-    }
+pub async fn erase(
+    state: &AppState,
+    source: SourceKey,
+    account_id: &str,
+    password: String,
+) -> Result<(), AppError> {
+    let row = reauthenticate(state, source, account_id, password).await?;
     let id = row.id;
     state
         .db

@@ -9,6 +9,7 @@ use crate::accounts::{self, Account, AccountExport};
 use crate::error::{AppError, ErrorBody};
 use crate::state::AppState;
 use crate::web::auth::{self, Authenticated};
+use crate::web::client;
 
 #[derive(Serialize, ToSchema)]
 pub struct Me {
@@ -71,7 +72,8 @@ pub async fn erase(
     // Until the forum exists an account has written nothing, so both choices erase the same.
     let body = body.into_inner();
     let _ = body.posts;
-    accounts::erase(&state, &session.account.id, body.password).await?;
+    let source = client::source_key(&req, &state.settings.server.trusted_proxies);
+    accounts::erase(&state, source, &session.account.id, body.password).await?;
     Ok(HttpResponse::NoContent()
         .cookie(auth::removal_cookie(&req, &state))
         .finish())
@@ -91,6 +93,7 @@ pub struct PasswordChange {
         (status = 403, body = ErrorBody, description = "wrong_password"),
         (status = 422, body = ErrorBody)))]
 pub async fn change_password(
+    req: HttpRequest,
     state: web::Data<AppState>,
     Authenticated(session): Authenticated,
     body: web::Json<PasswordChange>,
@@ -98,6 +101,7 @@ pub async fn change_password(
     let body = body.into_inner();
     accounts::change_password(
         &state,
+        client::source_key(&req, &state.settings.server.trusted_proxies),
         &session.account.id,
         &session.token_hash,
         body.current_password,
@@ -119,13 +123,19 @@ pub struct PasswordConfirmation {
     responses((status = 201, body = RecoveryCodes), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody, description = "wrong_password")))]
 pub async fn renew_recovery_codes(
+    req: HttpRequest,
     state: web::Data<AppState>,
     Authenticated(session): Authenticated,
     body: web::Json<PasswordConfirmation>,
 ) -> Result<HttpResponse, AppError> {
-    let codes =
-        accounts::renew_recovery_codes(&state, &session.account.id, body.into_inner().password)
-            .await?;
+    let source = client::source_key(&req, &state.settings.server.trusted_proxies);
+    let codes = accounts::renew_recovery_codes(
+        &state,
+        source,
+        &session.account.id,
+        body.into_inner().password,
+    )
+    .await?;
     Ok(HttpResponse::Created().json(RecoveryCodes {
         recovery_codes: codes,
     }))

@@ -36,6 +36,9 @@ pub async fn login(
     let body = body.into_inner();
     let source = client::source_key(&req, &state.settings.server.trusted_proxies);
     let account = accounts::authenticate(&state, source, &body.login, body.password).await?;
+    if let Some(previous) = auth::presented_token(&req) {
+        sessions::end_token(&state, &previous).await?;
+    }
     let session = sessions::start(&state, &account.id).await?;
     Ok(HttpResponse::Created()
         .cookie(auth::session_cookie(

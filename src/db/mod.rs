@@ -226,7 +226,10 @@ impl Db {
         let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
-            let mut conn = pool.get().map_err(AppError::internal)?;
+            let mut conn = pool.get().map_err(|e| {
+                tracing::warn!(error = %e, "no database connection available");
+                AppError::busy()
+            })?;
             work(&mut conn)
         })
         .in_current_span()

@@ -100,6 +100,9 @@ async fn with_new_session(
     account_id: &str,
     page: impl FnOnce(Layout) -> HttpResponse,
 ) -> Result<HttpResponse, AppError> {
+    if let Some(previous) = auth::presented_token(req) {
+        sessions::end_token(state, &previous).await?;
+    }
     let session = sessions::start(state, account_id).await?;
     let mut response = page(Layout::new(req, state, true));
     response
@@ -283,6 +286,7 @@ async fn change_password(
     let form = form.into_inner();
     match accounts::change_password(
         &state,
+        client::source_key(&req, &state.settings.server.trusted_proxies),
         &session.account.id,
         &session.token_hash,
         form.current_password,
@@ -304,8 +308,14 @@ async fn renew_recovery_codes(
     let Some(session) = session else {
         return see_other("/login");
     };
-    match accounts::renew_recovery_codes(&state, &session.account.id, form.into_inner().password)
-        .await
+    let source = client::source_key(&req, &state.settings.server.trusted_proxies);
+    match accounts::renew_recovery_codes(
+        &state,
+        source,
+        &session.account.id,
+        form.into_inner().password,
+    )
+    .await
     {
         Ok(codes) => render(
             StatusCode::CREATED,
@@ -327,7 +337,15 @@ async fn delete_account(
     let Some(session) = session else {
         return Ok(see_other("/login"));
     };
-    match accounts::erase(&state, &session.account.id, form.into_inner().password).await {
+    let source = client::source_key(&req, &state.settings.server.trusted_proxies);
+    match accounts::erase(
+        &state,
+        source,
+        &session.account.id,
+        form.into_inner().password,
+    )
+    .await
+    {
         Ok(()) => {
             let layout = Layout::new(&req, &state, false);
             let notice = Some(layout.t.get("account.deleted").to_string());

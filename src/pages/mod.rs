@@ -118,10 +118,17 @@ struct LangQuery {
     next: Option<String>,
 }
 
-/// Only a path on this site: no scheme, no `//host`, no backslash tricks.
+/// Only a path on this site: no scheme, no `//host`, no backslash, and nothing but visible
+/// ASCII (browsers drop tabs and newlines, so `/\t/evil` would become `//evil`).
 fn local_path(next: Option<&str>) -> &str {
     match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p,
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && p.chars().all(|c| c.is_ascii_graphic() && c != '\\') =>
+        {
+            p
+        }
         _ => "/",
     }
 }
@@ -178,7 +185,15 @@ mod tests {
     fn language_switch_only_returns_to_local_paths() {
         use super::local_path;
         assert_eq!(local_path(Some("/account")), "/account");
-        for bad in ["//evil.example", "https://evil.example", "/\\evil", "evil"] {
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil",
+            "evil",
+            "/\t/evil.example",
+            "/\r\nX-Evil: 1",
+            "/ /evil",
+        ] {
             assert_eq!(local_path(Some(bad)), "/", "{bad}");
         }
         assert_eq!(local_path(None), "/");

@@ -43,8 +43,13 @@ fn host_is_local(req: &HttpRequest) -> bool {
     matches!(name.as_str(), "localhost" | "127.0.0.1" | "[::1]") || name.ends_with(".localhost")
 }
 
+/// With `server.public_url` set, its scheme decides; without it, anything but localhost is
+/// assumed to be served over https.
 fn secure(req: &HttpRequest, state: &AppState) -> bool {
-    state.settings.server.public_url.starts_with("https://") || !host_is_local(req)
+    match state.settings.server.public_url.as_str() {
+        "" => !host_is_local(req),
+        url => url.starts_with("https://"),
+    }
 }
 
 pub fn session_cookie(

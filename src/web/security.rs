@@ -5,7 +5,7 @@
 //! anywhere else is refused on every unsafe request, cookie or not (login forgery), and so
 //! is a `Sec-Fetch-Site` other than same-origin.
 
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, header};
 use actix_web::middleware::{DefaultHeaders, Next};
@@ -69,7 +69,7 @@ fn is_unsafe(req: &ServiceRequest) -> bool {
 pub async fn check_origin(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     if is_unsafe(&req) {
         let public_url = req
             .app_data::<web::Data<AppState>>()
@@ -94,14 +94,17 @@ pub async fn check_origin(
             (None, None) => !auth::uses_cookie(http),
         };
         if !allowed {
-            return Err(AppError::forbidden(
+            let refusal = AppError::forbidden(
                 "origin_mismatch",
                 "This request did not come from Kring's own pages and was refused.",
-            )
-            .into());
+            );
+            // A response, not an Err: the outer middleware still adds the security headers.
+            return Ok(req
+                .into_response(actix_web::ResponseError::error_response(&refusal))
+                .map_into_right_body());
         }
     }
-    next.call(req).await
+    Ok(next.call(req).await?.map_into_left_body())
 }
 
 #[cfg(test)]

@@ -295,3 +295,114 @@ async fn scale_raises_every_limit() {
         429
     );
 }
+
+#[tokio::test]
+async fn reauthentication_is_limited() {
+    let app = spawn_app_with(Backend::Sqlite, |s| {
+        s.limits.reauth_per_account = RateLimit {
+            max: 3,
+            window_seconds: 600,
+        };
+    })
+    .await
+    .unwrap();
+    let (_, token) = app.member().await;
+    for _ in 0..3 {
+        let response = app
+            .send_json(
+                reqwest::Method::POST,
+                "/api/v1/me/recovery-codes",
+                &token,
+                Some(&json!({"password": "een gok van een dief"})),
+            )
+            .await;
+        assert_error(response, 403, "wrong_password").await;
+    }
+    let limited = app
+        .send_json(
+            reqwest::Method::POST,
+            "/api/v1/me/recovery-codes",
+            &token,
+            Some(&json!({"password": PASSWORD})),
+        )
+        .await;
+    assert_error(limited, 429, "rate_limited").await;
+}
+
+#[tokio::test]
+async fn a_new_login_ends_the_session_it_replaces() {
+    let app = spawn_app_with(Backend::Sqlite, |_| {}).await.unwrap();
+    let (login, first) = app.member().await;
+    let second: serde_json::Value = app
+        .api
+        .post(app.url("/api/v1/sessions"))
+        .bearer_auth(&first)
+        .json(&json!({"login": login, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(app.get("/api/v1/me", &first).await.status(), 401);
+    assert_eq!(
+        app.get("/api/v1/me", second["token"].as_str().unwrap())
+            .await
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn refusals_carry_the_security_headers_and_redirects_stay_home() {
+    let app = spawn_app_with(Backend::Sqlite, |_| {}).await.unwrap();
+    let refused = app
+        .api
+        .post(app.url("/login"))
+        .header("origin", "https://evil.example")
+        .form(&[("login", "x"), ("password", "y")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+    assert!(refused.headers().contains_key("content-security-policy"));
+    for next in ["/%09/evil.example", "/%0d%0aX-Evil:1", "//evil.example"] {
+        let response = app
+            .api
+            .get(app.url(&format!("/lang/en?next={next}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 303, "{next}");
+        assert_eq!(response.headers()["location"], "/", "{next}");
+    }
+}
+
+#[tokio::test]
+async fn metrics_are_not_public() {
+    let app = spawn_app_with(Backend::Sqlite, |s| {
+        s.server.metrics_token = "geheime-scraper-sleutel".into();
+    })
+    .await
+    .unwrap();
+    let anonymous = app.api.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(anonymous.status(), 404);
+    let scraper = app
+        .api
+        .get(app.url("/metrics"))
+        .bearer_auth("geheime-scraper-sleutel")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(scraper.status(), 200);
+    // Without a token: loopback only, judged through the trusted proxy.
+    let app = spawn_app_with(Backend::Sqlite, |_| {}).await.unwrap();
+    let proxied = app
+        .api
+        .get(app.url("/metrics"))
+        .header("x-forwarded-for", "203.0.113.50")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(proxied.status(), 404);
+}
