@@ -102,6 +102,7 @@ impl SessionSettings {
 pub struct RetentionSettings {
     pub purge_interval_minutes: u64,
     pub inactive_account_days: u32,
+    pub declined_request_days: u32,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -121,6 +122,8 @@ pub struct LimitSettings {
     pub recover_per_source: RateLimit,
     pub recover_per_account: RateLimit,
     pub reauth_per_account: RateLimit,
+    pub invite_per_source: RateLimit,
+    pub invite_per_account: RateLimit,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -239,6 +242,8 @@ impl Settings {
             l.recover_per_source,
             l.recover_per_account,
             l.reauth_per_account,
+            l.invite_per_source,
+            l.invite_per_account,
         ] {
             if limit.max == 0 || limit.window_seconds == 0 {
                 return invalid("limits: every max and window_seconds must be at least 1");

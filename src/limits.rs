@@ -52,6 +52,8 @@ pub enum Attempt {
     Recover,
     /// A logged-in account proving its password again.
     Reauth,
+    /// An invite code tried.
+    Invite,
 }
 
 pub struct RateLimits {
@@ -61,6 +63,8 @@ pub struct RateLimits {
     recover_source: DefaultKeyedRateLimiter<SourceKey>,
     recover_account: DefaultKeyedRateLimiter<AccountKey>,
     reauth_account: DefaultKeyedRateLimiter<AccountKey>,
+    invite_source: DefaultKeyedRateLimiter<SourceKey>,
+    invite_account: DefaultKeyedRateLimiter<AccountKey>,
 }
 
 fn quota(limit: RateLimit, scale: f64) -> Quota {
@@ -93,6 +97,8 @@ impl RateLimits {
             recover_source: DefaultKeyedRateLimiter::keyed(quota(settings.recover_per_source, s)),
             recover_account: DefaultKeyedRateLimiter::keyed(quota(settings.recover_per_account, s)),
             reauth_account: DefaultKeyedRateLimiter::keyed(quota(settings.reauth_per_account, s)),
+            invite_source: DefaultKeyedRateLimiter::keyed(quota(settings.invite_per_source, s)),
+            invite_account: DefaultKeyedRateLimiter::keyed(quota(settings.invite_per_account, s)),
         }
     }
 
@@ -109,6 +115,7 @@ impl RateLimits {
             Attempt::Register => (&self.register_source, None),
             Attempt::Recover => (&self.recover_source, Some(&self.recover_account)),
             Attempt::Reauth => (&self.login_source, Some(&self.reauth_account)),
+            Attempt::Invite => (&self.invite_source, Some(&self.invite_account)),
         };
         check(by_source, &source)?;
         if let (Some(limiter), Some(login)) = (by_account, login_key) {
@@ -123,6 +130,7 @@ impl RateLimits {
             &self.login_source,
             &self.register_source,
             &self.recover_source,
+            &self.invite_source,
         ] {
             limiter.retain_recent();
             limiter.shrink_to_fit();
@@ -131,6 +139,7 @@ impl RateLimits {
             &self.login_account,
             &self.recover_account,
             &self.reauth_account,
+            &self.invite_account,
         ] {
             limiter.retain_recent();
             limiter.shrink_to_fit();

@@ -39,6 +39,18 @@ impl NameError {
                 "login_name_characters",
                 "A login name may contain only letters, digits, _ and -.",
             ),
+            (NameKind::Display, NameError::Length) => (
+                "display_name_length",
+                "A display name has 3 to 32 characters.",
+            ),
+            (NameKind::Display, NameError::Invisible) => (
+                "display_name_invisible",
+                "A display name may not contain invisible or direction-changing characters.",
+            ),
+            (NameKind::Display, NameError::Characters) => (
+                "display_name_characters",
+                "A display name may contain only letters, digits, _ and -.",
+            ),
         };
         AppError::invalid(code, message)
     }
@@ -47,6 +59,8 @@ impl NameError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NameKind {
     Login,
+    /// The name a member is known by in one group.
+    Display,
 }
 
 /// Bidirectional controls, zero-width and other default-ignorable characters (fillers,

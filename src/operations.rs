@@ -45,7 +45,9 @@ async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz))
-        .route("/readyz", web::get().to(readyz))
-        .route("/metrics", web::get().to(metrics));
+    use crate::web::routes::{self, Access::Operations};
+    use actix_web::http::Method;
+    routes::add(cfg, Method::GET, "/healthz", &[Operations], healthz);
+    routes::add(cfg, Method::GET, "/readyz", &[Operations], readyz);
+    routes::add(cfg, Method::GET, "/metrics", &[Operations], metrics);
 }

@@ -20,6 +20,7 @@ use crate::time;
 pub struct PurgeReport {
     pub sessions: usize,
     pub accounts: usize,
+    pub declined_requests: usize,
 }
 
 /// Runs every purge once (blocking: call from a blocking thread or the CLI).
@@ -27,6 +28,10 @@ pub fn purge_blocking(db: &Db, settings: &Settings) -> Result<PurgeReport, AppEr
     let mut conn = db.get_blocking().map_err(AppError::internal)?;
     let idle = settings.sessions.idle_timeout().as_secs() as i64;
     let sessions = sessions::purge_expired(&mut conn, idle)?;
+    let declined_requests = crate::groups::requests::purge_declined(
+        &mut conn,
+        settings.retention.declined_request_days,
+    )?;
     let cutoff = time::days_ago(settings.retention.inactive_account_days);
     let inactive: Vec<String> = accounts_table::table
         .filter(accounts_table::last_seen_on.lt(cutoff))
@@ -40,6 +45,7 @@ pub fn purge_blocking(db: &Db, settings: &Settings) -> Result<PurgeReport, AppEr
     Ok(PurgeReport {
         sessions,
         accounts: inactive.len(),
+        declined_requests,
     })
 }
 

@@ -8,8 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
-use actix_web::http::StatusCode;
-use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers, from_fn};
+use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 
 use crate::configuration::Settings;
@@ -21,21 +20,6 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
-}
-
-/// Gives a bare 405 (actix's answer to a known path with another method) Kring's error body.
-fn method_not_allowed<B>(
-    res: actix_web::dev::ServiceResponse<B>,
-) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let (req, _) = res.into_parts();
-    let response = actix_web::ResponseError::error_response(&AppError::client(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
-        "This path does not accept that method.",
-    ));
-    Ok(ErrorHandlerResponse::Response(
-        actix_web::dev::ServiceResponse::new(req, response).map_into_right_body(),
-    ))
 }
 
 impl Application {
@@ -108,7 +92,6 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> Result<Server, St
             .app_data(state.clone())
             .configure(|cfg| kweb::extractor_config(cfg, max_body))
             .wrap(from_fn(kweb::security::check_origin))
-            .wrap(ErrorHandlers::new().handler(StatusCode::METHOD_NOT_ALLOWED, method_not_allowed))
             .wrap(kweb::security::headers(https))
             .wrap(from_fn(telemetry::log_request))
             .configure(operations::configure)

@@ -55,3 +55,196 @@ pub fn ensure_default(
         Ok(steunpunt)
     })
 }
+
+/// A new steunpunt, from an instance admin.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewSteunpunt {
+    /// 3-48 lowercase letters, digits and dashes.
+    pub slug: String,
+    pub name: String,
+    /// Crisis help shown on the steunpunt's pages, e.g. "Bel 113 of 0800-0113".
+    pub crisis_text: String,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct SteunpuntView {
+    pub slug: String,
+    pub name: String,
+    pub crisis_text: String,
+}
+
+fn steunpunt_actor(
+    conn: &mut DbConnection,
+    steunpunt_id: Option<&str>,
+    session: &crate::sessions::Session,
+) -> Result<crate::policy::SteunpuntActor, AppError> {
+    let admin_here = match steunpunt_id {
+        Some(id) => crate::groups::is_steunpunt_admin(conn, id, &session.account.id)?,
+        None => false,
+    };
+    Ok(crate::policy::SteunpuntActor {
+        account: true,
+        admin_here,
+        instance_admin: session.account.role == crate::accounts::Role::InstanceAdmin,
+    })
+}
+
+pub async fn create(
+    state: &crate::state::AppState,
+    session: &crate::sessions::Session,
+    new: NewSteunpunt,
+) -> Result<SteunpuntView, AppError> {
+    let slug = crate::groups::check_slug(&new.slug)?;
+    let name = crate::text::checked("name", &new.name, 3, 120, false)?;
+    let crisis_text = crate::text::checked("crisis_text", &new.crisis_text, 3, 1000, true)?;
+    let session = session.clone();
+    state
+        .db
+        .run(move |conn| {
+            let actor = steunpunt_actor(conn, None, &session)?;
+            crate::policy::decide_steunpunt(
+                &actor,
+                crate::policy::SteunpuntAction::CreateSteunpunt,
+            )
+            .require()?;
+            crate::db::write(conn, |conn| {
+                let taken: i64 = steunpunten::table
+                    .filter(steunpunten::slug.eq(&slug))
+                    .count()
+                    .get_result(conn)?;
+                if taken > 0 {
+                    return Err(AppError::conflict(
+                        "slug_taken",
+                        "Another steunpunt has this slug.",
+                    ));
+                }
+                diesel::insert_into(steunpunten::table)
+                    .values((
+                        steunpunten::id.eq(secrets::new_id()),
+                        steunpunten::slug.eq(&slug),
+                        steunpunten::name.eq(&name),
+                        steunpunten::crisis_text.eq(&crisis_text),
+                        steunpunten::created_on.eq(time::today()),
+                    ))
+                    .execute(conn)?;
+                Ok(SteunpuntView {
+                    slug: slug.clone(),
+                    name: name.clone(),
+                    crisis_text: crisis_text.clone(),
+                })
+            })
+        })
+        .await
+}
+
+/// Makes a staff account an admin of the steunpunt `slug`.
+pub async fn appoint_admin(
+    state: &crate::state::AppState,
+    session: &crate::sessions::Session,
+    slug: &str,
+    login: &str,
+) -> Result<(), AppError> {
+    use crate::db::schema::{accounts, steunpunt_admins};
+    let key = crate::names::check(login)
+        .map_err(|e| e.into_app_error(crate::names::NameKind::Login))?
+        .key;
+    let (slug, session) = (slug.to_string(), session.clone());
+    state
+        .db
+        .run(move |conn| {
+            let actor = steunpunt_actor(conn, None, &session)?;
+            crate::policy::decide_steunpunt(
+                &actor,
+                crate::policy::SteunpuntAction::AppointSteunpuntAdmin,
+            )
+            .require()?;
+            let steunpunt_id: String = steunpunten::table
+                .filter(steunpunten::slug.eq(&slug))
+                .select(steunpunten::id)
+                .first(conn)
+                .optional()?
+                .ok_or_else(AppError::not_found)?;
+            let (account_id, role): (String, String) = accounts::table
+                .filter(accounts::login_name.eq(&key))
+                .select((accounts::id, accounts::role))
+                .first(conn)
+                .optional()?
+                .ok_or_else(|| {
+                    AppError::invalid("unknown_login", "There is no account with that login name.")
+                })?;
+            if role != crate::accounts::Role::Staff.as_str() {
+                return Err(AppError::invalid(
+                    "not_staff",
+                    "Only staff accounts can be steunpunt admins; create one for this work.",
+                ));
+            }
+            crate::db::write(conn, |conn| {
+                diesel::delete(
+                    steunpunt_admins::table
+                        .filter(steunpunt_admins::steunpunt_id.eq(&steunpunt_id))
+                        .filter(steunpunt_admins::account_id.eq(&account_id)),
+                )
+                .execute(conn)?;
+                diesel::insert_into(steunpunt_admins::table)
+                    .values((
+                        steunpunt_admins::steunpunt_id.eq(&steunpunt_id),
+                        steunpunt_admins::account_id.eq(&account_id),
+                    ))
+                    .execute(conn)?;
+                Ok(())
+            })
+        })
+        .await
+}
+
+/// Steunpunten the account administers (slug and name).
+pub async fn administered_by(
+    state: &crate::state::AppState,
+    account_id: &str,
+) -> Result<Vec<(String, String)>, AppError> {
+    use crate::db::schema::steunpunt_admins;
+    let id = account_id.to_string();
+    state
+        .db
+        .run(move |conn| {
+            Ok(steunpunten::table
+                .inner_join(
+                    steunpunt_admins::table.on(steunpunt_admins::steunpunt_id.eq(steunpunten::id)),
+                )
+                .filter(steunpunt_admins::account_id.eq(&id))
+                .select((steunpunten::slug, steunpunten::name))
+                .order(steunpunten::name)
+                .load(conn)?)
+        })
+        .await
+}
+
+/// Every group of a steunpunt, listed or not, for its admins (structure, not content): the
+/// directory as the policy shows it to an admin of this steunpunt.
+pub async fn groups_of(
+    state: &crate::state::AppState,
+    session: &crate::sessions::Session,
+    slug: &str,
+) -> Result<Vec<crate::groups::DirectoryEntry>, AppError> {
+    let (sp_slug, owned) = (slug.to_string(), session.clone());
+    state
+        .db
+        .run(move |conn| {
+            let id: String = steunpunten::table
+                .filter(steunpunten::slug.eq(&sp_slug))
+                .select(steunpunten::id)
+                .first(conn)
+                .optional()?
+                .ok_or_else(AppError::not_found)?;
+            let actor = steunpunt_actor(conn, Some(&id), &owned)?;
+            crate::policy::decide_steunpunt(&actor, crate::policy::SteunpuntAction::Administer)
+                .require()
+        })
+        .await?;
+    let filter = crate::groups::DirectoryFilter {
+        steunpunt: Some(slug.to_string()),
+        ..Default::default()
+    };
+    crate::groups::directory(state, Some(session), filter).await
+}

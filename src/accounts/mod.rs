@@ -478,6 +478,13 @@ pub async fn erase(
 
 /// Deletes an account's rows (children first, so no backend depends on cascades).
 pub(crate) fn erase_blocking(conn: &mut DbConnection, account_id: &str) -> Result<(), AppError> {
+    use crate::db::schema::{join_requests, memberships, steunpunt_admins};
+    diesel::delete(memberships::table.filter(memberships::account_id.eq(account_id)))
+        .execute(conn)?;
+    diesel::delete(join_requests::table.filter(join_requests::account_id.eq(account_id)))
+        .execute(conn)?;
+    diesel::delete(steunpunt_admins::table.filter(steunpunt_admins::account_id.eq(account_id)))
+        .execute(conn)?;
     diesel::delete(sessions::table.filter(sessions::account_id.eq(account_id))).execute(conn)?;
     diesel::delete(recovery_codes::table.filter(recovery_codes::account_id.eq(account_id)))
         .execute(conn)?;

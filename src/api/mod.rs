@@ -4,13 +4,16 @@
 //! They hold no business rules of their own.
 
 mod accounts;
+mod groups;
 mod me;
 mod sessions;
+mod steunpunten;
 
 use actix_web::{HttpResponse, web};
 use utoipa::OpenApi;
 
 use crate::error::ErrorBody;
+use crate::web::routes::{self, Access};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -29,6 +32,31 @@ use crate::error::ErrorBody;
         me::erase,
         me::change_password,
         me::renew_recovery_codes,
+        steunpunten::create,
+        steunpunten::appoint_admin,
+        steunpunten::groups,
+        steunpunten::create_staff,
+        groups::directory,
+        groups::create,
+        groups::show,
+        groups::update,
+        groups::join,
+        groups::members,
+        groups::rename,
+        groups::leave,
+        groups::ban,
+        groups::unban,
+        groups::mute,
+        groups::unmute,
+        groups::leaders,
+        groups::remove_leader,
+        groups::own_request,
+        groups::join_requests,
+        groups::decide,
+        groups::create_invite,
+        groups::list_invites,
+        groups::revoke_invite,
+        groups::modlog,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth)
@@ -52,26 +80,232 @@ async fn openapi_json() -> HttpResponse {
     HttpResponse::Ok().json(ApiDoc::openapi())
 }
 
-async fn not_found() -> Result<HttpResponse, crate::error::AppError> {
-    Err(crate::error::AppError::not_found())
-}
-
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope("/api/v1")
-            .route("/openapi.json", web::get().to(openapi_json))
-            .service(web::resource("/accounts").post(accounts::register))
-            .service(web::resource("/recovery").post(accounts::recover))
-            .service(
-                web::resource("/sessions")
-                    .post(sessions::login)
-                    .delete(sessions::logout_everywhere),
-            )
-            .service(web::resource("/sessions/current").delete(sessions::logout))
-            .service(web::resource("/me").get(me::me).delete(me::erase))
-            .service(web::resource("/me/export").get(me::export))
-            .service(web::resource("/me/password").put(me::change_password))
-            .service(web::resource("/me/recovery-codes").post(me::renew_recovery_codes))
-            .default_service(web::to(not_found)),
+    use Access::*;
+    use actix_web::http::Method as M;
+    let v1 = |path: &str| format!("/api/v1{path}");
+    routes::add(cfg, M::GET, &v1("/openapi.json"), &[Public], openapi_json);
+    routes::add(
+        cfg,
+        M::POST,
+        &v1("/accounts"),
+        &[Public],
+        accounts::register,
+    );
+    routes::add(cfg, M::POST, &v1("/recovery"), &[Public], accounts::recover);
+    routes::add(cfg, M::POST, &v1("/sessions"), &[Public], sessions::login);
+    routes::add(
+        cfg,
+        M::DELETE,
+        &v1("/sessions"),
+        &[OwnAccount],
+        sessions::logout_everywhere,
+    );
+    routes::add(
+        cfg,
+        M::DELETE,
+        &v1("/sessions/current"),
+        &[OwnAccount],
+        sessions::logout,
+    );
+    routes::add(cfg, M::GET, &v1("/me"), &[OwnAccount], me::me);
+    routes::add(cfg, M::DELETE, &v1("/me"), &[OwnAccount], me::erase);
+    routes::add(cfg, M::GET, &v1("/me/export"), &[OwnAccount], me::export);
+    routes::add(
+        cfg,
+        M::PUT,
+        &v1("/me/password"),
+        &[OwnAccount],
+        me::change_password,
+    );
+    routes::add(
+        cfg,
+        M::POST,
+        &v1("/me/recovery-codes"),
+        &[OwnAccount],
+        me::renew_recovery_codes,
+    );
+
+    use crate::policy::{Action as A, SteunpuntAction as S};
+    routes::add(
+        cfg,
+        M::POST,
+        &v1("/steunpunten"),
+        &[Steunpunt(S::CreateSteunpunt)],
+        steunpunten::create,
+    );
+    routes::add(
+        cfg,
+        M::POST,
+        &v1("/steunpunten/{slug}/admins"),
+        &[Steunpunt(S::AppointSteunpuntAdmin)],
+        steunpunten::appoint_admin,
+    );
+    routes::add(
+        cfg,
+        M::GET,
+        &v1("/steunpunten/{slug}/groups"),
+        &[Steunpunt(S::Administer)],
+        steunpunten::groups,
+    );
+    routes::add(
+        cfg,
+        M::POST,
+        &v1("/staff-accounts"),
+        &[Steunpunt(S::AppointSteunpuntAdmin)],
+        steunpunten::create_staff,
+    );
+
+    routes::add(
+        cfg,
+        M::GET,
+        &v1("/groups"),
+        &[Group(A::SeeInDirectory)],
+        groups::directory,
+    );
+    routes::add(
+        cfg,
+        M::POST,
+        &v1("/groups"),
+        &[Steunpunt(S::CreateGroup)],
+        groups::create,
+    );
+    routes::add(
+        cfg,
+        M::GET,
+        &v1("/groups/{slug}"),
+        &[Group(A::ViewGroup)],
+        groups::show,
+    );
+    routes::add(
+        cfg,
+        M::PATCH,
+        &v1("/groups/{slug}"),
+        &[
+            Group(A::EditDirectoryEntry),
+            Group(A::EditHouseRules),
+            Group(A::MakeMoreClosed),
+            Group(A::MakeMoreOpen),
+        ],
+        groups::update,
+    );
+    routes::add(
+        cfg,
+        M::POST,
+        &v1("/groups/{slug}/members"),
+        &[Group(A::Join), Group(A::JoinWithInvite)],
+        groups::join,
+    );
+    routes::add(
+        cfg,
+        M::GET,
+        &v1("/groups/{slug}/members"),
+        &[Group(A::ListMembers)],
+        groups::members,
+    );
+    routes::add(
+        cfg,
+        M::PATCH,
+        &v1("/groups/{slug}/members/me"),
+        &[Group(A::ChangeDisplayName)],
+        groups::rename,
+    );
+    routes::add(
+        cfg,
+        M::DELETE,
+        &v1("/groups/{slug}/members/me"),
+        &[Group(A::Leave)],
+        groups::leave,
+    );
+    routes::add(
+        cfg,
+        M::POST,
+        &v1("/groups/{slug}/members/{id}/ban"),
+        &[Group(A::ModerateMembers)],
+        groups::ban,
+    );
+    routes::add(
+        cfg,
+        M::DELETE,
+        &v1("/groups/{slug}/members/{id}/ban"),
+        &[Group(A::ModerateMembers)],
+        groups::unban,
+    );
+    routes::add(
+        cfg,
+        M::POST,
+        &v1("/groups/{slug}/members/{id}/mute"),
+        &[Group(A::ModerateMembers)],
+        groups::mute,
+    );
+    routes::add(
+        cfg,
+        M::DELETE,
+        &v1("/groups/{slug}/members/{id}/mute"),
+        &[Group(A::ModerateMembers)],
+        groups::unmute,
+    );
+    routes::add(
+        cfg,
+        M::GET,
+        &v1("/groups/{slug}/leaders"),
+        &[Group(A::RemoveLeader)],
+        groups::leaders,
+    );
+    routes::add(
+        cfg,
+        M::DELETE,
+        &v1("/groups/{slug}/leaders/{id}"),
+        &[Group(A::RemoveLeader)],
+        groups::remove_leader,
+    );
+    routes::add(
+        cfg,
+        M::GET,
+        &v1("/groups/{slug}/join-request"),
+        &[Group(A::ViewOwnJoinRequest)],
+        groups::own_request,
+    );
+    routes::add(
+        cfg,
+        M::GET,
+        &v1("/groups/{slug}/join-requests"),
+        &[Group(A::ViewJoinRequests)],
+        groups::join_requests,
+    );
+    routes::add(
+        cfg,
+        M::POST,
+        &v1("/join-requests/{id}/decision"),
+        &[Group(A::DecideJoinRequest)],
+        groups::decide,
+    );
+    routes::add(
+        cfg,
+        M::POST,
+        &v1("/groups/{slug}/invites"),
+        &[Group(A::ManageInvites), Group(A::AppointLeader)],
+        groups::create_invite,
+    );
+    routes::add(
+        cfg,
+        M::GET,
+        &v1("/groups/{slug}/invites"),
+        &[Group(A::ManageInvites), Group(A::AppointLeader)],
+        groups::list_invites,
+    );
+    routes::add(
+        cfg,
+        M::DELETE,
+        &v1("/groups/{slug}/invites/{id}"),
+        &[Group(A::ManageInvites), Group(A::AppointLeader)],
+        groups::revoke_invite,
+    );
+    routes::add(
+        cfg,
+        M::GET,
+        &v1("/groups/{slug}/modlog"),
+        &[Group(A::ViewModlogSummary), Group(A::ViewModlog)],
+        groups::modlog,
     );
 }

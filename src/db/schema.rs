@@ -39,4 +39,102 @@ diesel::table! {
 
 diesel::joinable!(recovery_codes -> accounts (account_id));
 diesel::joinable!(sessions -> accounts (account_id));
-diesel::allow_tables_to_appear_in_same_query!(accounts, recovery_codes, sessions, steunpunten);
+
+diesel::table! {
+    steunpunt_admins (steunpunt_id, account_id) {
+        steunpunt_id -> Text,
+        account_id -> Text,
+    }
+}
+
+diesel::table! {
+    groups (id) {
+        id -> Text,
+        steunpunt_id -> Text,
+        slug -> Text,
+        name -> Text,
+        description -> Text,
+        theme -> Text,
+        region -> Text,
+        meeting_rhythm -> Text,
+        meeting_place -> Text,
+        online_only -> SmallInt,
+        status -> Text,
+        mode -> Text,
+        join_policy -> Text,
+        listed -> SmallInt,
+        house_rules -> Text,
+    }
+}
+
+diesel::table! {
+    memberships (id) {
+        id -> Text,
+        group_id -> Text,
+        account_id -> Text,
+        display_name -> Text,
+        display_key -> Text,
+        role -> Text,
+        banned_until -> Nullable<BigInt>,
+        ban_reason -> Nullable<Text>,
+        muted_until -> Nullable<BigInt>,
+        mute_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    join_requests (id) {
+        id -> Text,
+        group_id -> Text,
+        account_id -> Text,
+        display_name -> Text,
+        display_key -> Text,
+        introduction -> Nullable<Text>,
+        state -> Text,
+        reason -> Nullable<Text>,
+        role -> Text,
+        decided_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    invites (id) {
+        id -> Text,
+        group_id -> Text,
+        code_hash -> Text,
+        role -> Text,
+        max_uses -> Integer,
+        uses -> Integer,
+        expires_at -> BigInt,
+        revoked -> SmallInt,
+    }
+}
+
+diesel::table! {
+    modlog (id) {
+        id -> Text,
+        group_id -> Text,
+        action -> Text,
+        target_name -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        created_on -> Text,
+    }
+}
+
+diesel::joinable!(groups -> steunpunten (steunpunt_id));
+diesel::joinable!(memberships -> groups (group_id));
+diesel::joinable!(join_requests -> groups (group_id));
+diesel::joinable!(invites -> groups (group_id));
+diesel::joinable!(modlog -> groups (group_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    accounts,
+    recovery_codes,
+    sessions,
+    groups,
+    memberships,
+    join_requests,
+    invites,
+    modlog,
+    steunpunten,
+    steunpunt_admins
+);

@@ -414,13 +414,42 @@ async fn recover(
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/register").get(register_form).post(register))
-        .service(web::resource("/login").get(login_form).post(login))
-        .service(web::resource("/logout").post(logout))
-        .service(web::resource("/logout-everywhere").post(logout_everywhere))
-        .service(web::resource("/account").get(account))
-        .service(web::resource("/account/password").post(change_password))
-        .service(web::resource("/account/recovery-codes").post(renew_recovery_codes))
-        .service(web::resource("/account/delete").post(delete_account))
-        .service(web::resource("/recover").get(recover_form).post(recover));
+    use crate::web::routes::{self, Access::*};
+    use actix_web::http::Method as M;
+    routes::add(cfg, M::GET, "/register", &[Public], register_form);
+    routes::add(cfg, M::POST, "/register", &[Public], register);
+    routes::add(cfg, M::GET, "/login", &[Public], login_form);
+    routes::add(cfg, M::POST, "/login", &[Public], login);
+    routes::add(cfg, M::POST, "/logout", &[OwnAccount], logout);
+    routes::add(
+        cfg,
+        M::POST,
+        "/logout-everywhere",
+        &[OwnAccount],
+        logout_everywhere,
+    );
+    routes::add(cfg, M::GET, "/account", &[OwnAccount], account);
+    routes::add(
+        cfg,
+        M::POST,
+        "/account/password",
+        &[OwnAccount],
+        change_password,
+    );
+    routes::add(
+        cfg,
+        M::POST,
+        "/account/recovery-codes",
+        &[OwnAccount],
+        renew_recovery_codes,
+    );
+    routes::add(
+        cfg,
+        M::POST,
+        "/account/delete",
+        &[OwnAccount],
+        delete_account,
+    );
+    routes::add(cfg, M::GET, "/recover", &[Public], recover_form);
+    routes::add(cfg, M::POST, "/recover", &[Public], recover);
 }

@@ -34,5 +34,12 @@ async fn asset(name: web::Path<String>) -> HttpResponse {
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/static/{name}", web::get().to(asset));
+    use crate::web::routes::{self, Access};
+    routes::add(
+        cfg,
+        actix_web::http::Method::GET,
+        "/static/{name}",
+        &[Access::Public],
+        asset,
+    );
 }

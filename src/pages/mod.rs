@@ -16,6 +16,8 @@ use crate::error::AppError;
 use crate::i18n::{Catalogue, LANG_COOKIE, Lang};
 use crate::state::AppState;
 use crate::web::auth::MaybeAuthenticated;
+use crate::web::routes::{self, Access};
+use actix_web::http::Method;
 
 /// What the frame of every page needs.
 pub struct Layout {
@@ -148,11 +150,19 @@ async fn switch_language(
     Ok(response)
 }
 
-/// Unknown paths: a JSON 404 under `/api/`, a friendly page elsewhere.
+/// Unknown paths: a JSON 404 under `/api/`, a friendly page elsewhere; a known path asked
+/// with another method: 405.
 pub async fn not_found(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
+    if routes::path_is_known(req.path()) {
+        return Err(AppError::client(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "This path does not accept that method.",
+        ));
+    }
     if req.path().starts_with("/api/") {
         return Err(AppError::not_found());
     }
@@ -172,9 +182,15 @@ pub async fn not_found(
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(home))
-        .route("/privacy", web::get().to(privacy))
-        .route("/lang/{code}", web::get().to(switch_language));
+    routes::add(cfg, Method::GET, "/", &[Access::Public], home);
+    routes::add(cfg, Method::GET, "/privacy", &[Access::Public], privacy);
+    routes::add(
+        cfg,
+        Method::GET,
+        "/lang/{code}",
+        &[Access::Public],
+        switch_language,
+    );
     assets::configure(cfg);
     account::configure(cfg);
 }

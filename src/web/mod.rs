@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod client;
+pub mod routes;
 pub mod security;
 
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError, UrlencodedError};

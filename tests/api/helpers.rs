@@ -440,3 +440,138 @@ pub fn run_kring(
         ),
     )
 }
+
+/// The steunpunt every fresh instance starts with (from config/default.toml).
+pub const HOME: &str = "steunpunt";
+
+impl TestApp {
+    /// Gives a registered account a role directly in the database (tests only; the product
+    /// makes instance admins with `kring admin create-admin` and staff through the API).
+    pub async fn set_role(&self, login: &str, role: &str) {
+        let (url, login, role) = (self.db.url.clone(), login.to_lowercase(), role.to_string());
+        tokio::task::spawn_blocking(move || {
+            let settings = kring::configuration::Settings::for_tests(&url);
+            let db = kring::db::Db::connect(&settings.database).unwrap();
+            let mut conn = db.get_blocking().unwrap();
+            use kring::db::schema::accounts;
+            let n = diesel::update(accounts::table.filter(accounts::login_name.eq(&login)))
+                .set(accounts::role.eq(&role))
+                .execute(&mut *conn)
+                .unwrap();
+            assert_eq!(n, 1, "no account {login}");
+        })
+        .await
+        .unwrap();
+    }
+
+    /// A fresh instance admin; returns its token.
+    pub async fn instance_admin(&self) -> String {
+        let login = format!("beheer_{}", &kring::secrets::new_id()[..6]).replace('-', "_");
+        self.register(&login).await;
+        self.set_role(&login, "instance_admin").await;
+        self.login(&login, PASSWORD).await
+    }
+
+    /// A fresh staff account appointed admin of the home steunpunt; returns its token.
+    pub async fn steunpunt_admin(&self) -> String {
+        let admin = self.instance_admin().await;
+        let login = format!("staf_{}", &kring::secrets::new_id()[..6]).replace('-', "_");
+        let created = self
+            .send_json(
+                reqwest::Method::POST,
+                "/api/v1/staff-accounts",
+                &admin,
+                Some(&json!({"login": login, "password": PASSWORD})),
+            )
+            .await;
+        assert_eq!(created.status(), 201);
+        let appointed = self
+            .send_json(
+                reqwest::Method::POST,
+                &format!("/api/v1/steunpunten/{HOME}/admins"),
+                &admin,
+                Some(&json!({"login": login})),
+            )
+            .await;
+        assert_eq!(appointed.status(), 201);
+        self.login(&login, PASSWORD).await
+    }
+
+    /// Creates a group as `admin`: `mode` and optional `join_policy`, listed or not.
+    pub async fn group(
+        &self,
+        admin: &str,
+        slug: &str,
+        mode: &str,
+        join_policy: Option<&str>,
+        listed: bool,
+    ) {
+        let response = self
+            .send_json(
+                reqwest::Method::POST,
+                "/api/v1/groups",
+                admin,
+                Some(&json!({
+                    "steunpunt": HOME, "slug": slug, "name": format!("Groep {slug}"),
+                    "mode": mode, "join_policy": join_policy, "listed": listed,
+                    "theme": "mental_health", "region": "Eindhoven",
+                    "description": "Lotgenoten die elkaar steunen.",
+                    "meeting_rhythm": "elke tweede dinsdag", "meeting_place": "Buurthuis De Kring",
+                    "house_rules": "Wat hier gezegd wordt, blijft hier."
+                })),
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            201,
+            "create {slug}: {}",
+            response.text().await.unwrap()
+        );
+    }
+
+    /// Joins `slug` with `body` (house rules accepted); returns the response.
+    pub async fn join(&self, token: &str, slug: &str, body: Value) -> reqwest::Response {
+        let mut body = body;
+        if body.get("accept_house_rules").is_none() {
+            body["accept_house_rules"] = json!(true);
+        }
+        self.api
+            .post(self.url(&format!("/api/v1/groups/{slug}/members")))
+            .bearer_auth(token)
+            .header("x-forwarded-for", unique_source())
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A leader for `slug`, appointed through a leader invite by `admin`; returns its token.
+    pub async fn leader(&self, admin: &str, slug: &str, display_name: &str) -> String {
+        let code = self.invite(admin, slug, "leader", 1).await;
+        let (_, token) = self.member().await;
+        let joined = self
+            .join(
+                &token,
+                slug,
+                json!({"display_name": display_name, "invite_code": code}),
+            )
+            .await;
+        assert_eq!(joined.status(), 201, "{}", joined.text().await.unwrap());
+        token
+    }
+
+    /// Makes an invite code for `slug`; returns the code.
+    pub async fn invite(&self, token: &str, slug: &str, role: &str, max_uses: i32) -> String {
+        let response = self
+            .send_json(
+                reqwest::Method::POST,
+                &format!("/api/v1/groups/{slug}/invites"),
+                token,
+                Some(&json!({"role": role, "max_uses": max_uses, "expires_in_days": 7})),
+            )
+            .await;
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+        let body: Value = response.json().await.unwrap();
+        body["code"].as_str().unwrap().to_string()
+    }
+}

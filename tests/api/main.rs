@@ -7,6 +7,7 @@ mod accounts;
 mod browser;
 mod cli;
 mod errors;
+mod groups;
 mod operations;
 mod pages;
 mod privacy;

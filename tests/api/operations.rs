@@ -74,7 +74,8 @@ async fn the_openapi_document_matches_the_routes(app: TestApp) {
             "{method} {path} undocumented"
         );
     }
-    // Every documented operation is served (not 404 or 405).
+    // Every documented operation is served: never a 405, and no 404 where the path has no
+    // ids in it (with made-up ids a 404 is the right answer).
     for (path, operations) in paths {
         for method in operations.as_object().unwrap().keys() {
             let method: reqwest::Method = method.to_uppercase().parse().unwrap();
@@ -87,8 +88,9 @@ async fn the_openapi_document_matches_the_routes(app: TestApp) {
                 .await
                 .unwrap()
                 .status();
+            let has_ids = path.contains('{');
             assert!(
-                status != 404 && status != 405,
+                status != 405 && (has_ids || status != 404),
                 "{method} {path} answered {status}"
             );
         }
