@@ -419,6 +419,8 @@ pub struct AccountExport {
     pub recovery_codes_left: i64,
     /// Open sessions: only their expiry times (tokens are stored as hashes and not exported).
     pub sessions: Vec<SessionExport>,
+    /// My memberships and waiting join requests, with the name I use in each.
+    pub groups: Vec<crate::groups::MyGroup>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -456,6 +458,7 @@ pub async fn export(state: &AppState, account_id: &str) -> Result<AccountExport,
                 account: Account::from(row),
                 recovery_codes_left,
                 sessions,
+                groups: crate::groups::mine_blocking(conn, &id)?,
             })
         })
         .await

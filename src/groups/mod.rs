@@ -831,3 +831,58 @@ pub fn view(access: &GroupAccess) -> GroupView {
             .collect(),
     }
 }
+
+/// One of my groups, for my own account page only.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MyGroup {
+    pub slug: String,
+    pub name: String,
+    pub display_name: String,
+    /// `member`, `leader`, or `pending` while a leader decides.
+    pub standing: String,
+}
+
+/// The groups an account belongs to or waits for. Shown to that account alone.
+pub async fn mine(state: &AppState, session: &Session) -> Result<Vec<MyGroup>, AppError> {
+    let id = session.account.id.clone();
+    state.db.run(move |conn| mine_blocking(conn, &id)).await
+}
+
+pub(crate) fn mine_blocking(conn: &mut DbConnection, id: &str) -> Result<Vec<MyGroup>, AppError> {
+    let mut out: Vec<MyGroup> = memberships::table
+        .inner_join(groups::table)
+        .filter(memberships::account_id.eq(id))
+        .select((
+            groups::slug,
+            groups::name,
+            memberships::display_name,
+            memberships::role,
+        ))
+        .load::<(String, String, String, String)>(conn)?
+        .into_iter()
+        .map(|(slug, name, display_name, standing)| MyGroup {
+            slug,
+            name,
+            display_name,
+            standing,
+        })
+        .collect();
+    let waiting = join_requests::table
+        .inner_join(groups::table)
+        .filter(join_requests::account_id.eq(id))
+        .filter(join_requests::state.eq(requests::PENDING))
+        .select((groups::slug, groups::name, join_requests::display_name))
+        .load::<(String, String, String)>(conn)?;
+    out.extend(
+        waiting
+            .into_iter()
+            .map(|(slug, name, display_name)| MyGroup {
+                slug,
+                name,
+                display_name,
+                standing: "pending".into(),
+            }),
+    );
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}

@@ -56,6 +56,8 @@ struct RecoveredPage {
 struct AccountPage {
     layout: Layout,
     account: Account,
+    groups: Vec<crate::groups::MyGroup>,
+    steunpunten: Vec<(String, String)>,
     notice: Option<String>,
     error: Option<String>,
 }
@@ -236,7 +238,7 @@ fn logged_out(req: &HttpRequest, state: &AppState) -> Result<HttpResponse, AppEr
     Ok(response)
 }
 
-fn account_page(
+async fn account_page(
     req: &HttpRequest,
     state: &AppState,
     session: Session,
@@ -244,6 +246,15 @@ fn account_page(
     notice: Option<&str>,
     error: Option<&AppError>,
 ) -> HttpResponse {
+    let listed = async {
+        let groups = crate::groups::mine(state, &session).await?;
+        let steunpunten = crate::steunpunten::administered_by(state, &session.account.id).await?;
+        Ok::<_, AppError>((groups, steunpunten))
+    };
+    let (groups, steunpunten) = match listed.await {
+        Ok(lists) => lists,
+        Err(e) => return actix_web::ResponseError::error_response(&e),
+    };
     let layout = Layout::new(req, state, true);
     let notice = notice.map(|key| layout.t.get(key).to_string());
     let error = error.map(|e| message(&layout, e));
@@ -252,6 +263,8 @@ fn account_page(
         &AccountPage {
             layout,
             account: session.account,
+            groups,
+            steunpunten,
             notice,
             error,
         },
@@ -271,7 +284,7 @@ async fn account(
         Some("password") => Some("account.password_changed"),
         _ => None,
     };
-    account_page(&req, &state, session, StatusCode::OK, notice, None)
+    account_page(&req, &state, session, StatusCode::OK, notice, None).await
 }
 
 async fn change_password(
@@ -295,7 +308,7 @@ async fn change_password(
     .await
     {
         Ok(()) => see_other("/account?done=password"),
-        Err(e) => account_page(&req, &state, session, error_status(&e), None, Some(&e)),
+        Err(e) => account_page(&req, &state, session, error_status(&e), None, Some(&e)).await,
     }
 }
 
@@ -324,7 +337,7 @@ async fn renew_recovery_codes(
                 codes,
             },
         ),
-        Err(e) => account_page(&req, &state, session, error_status(&e), None, Some(&e)),
+        Err(e) => account_page(&req, &state, session, error_status(&e), None, Some(&e)).await,
     }
 }
 
@@ -355,14 +368,7 @@ async fn delete_account(
                 .map_err(AppError::internal)?;
             Ok(response)
         }
-        Err(e) => Ok(account_page(
-            &req,
-            &state,
-            session,
-            error_status(&e),
-            None,
-            Some(&e),
-        )),
+        Err(e) => Ok(account_page(&req, &state, session, error_status(&e), None, Some(&e)).await),
     }
 }
 

@@ -5,6 +5,7 @@
 
 mod account;
 mod assets;
+mod groups;
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::http::{StatusCode, header};
@@ -193,6 +194,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
     assets::configure(cfg);
     account::configure(cfg);
+    groups::configure(cfg);
 }
 
 #[cfg(test)]

@@ -118,7 +118,7 @@ mod tests {
                 }
             }
             // A route under a group slug is decided per group.
-            if route.path.contains("/groups/{slug}") {
+            if route.path.contains("/groups/{slug}") || route.path.starts_with("/g/{slug}") {
                 assert!(
                     route.access.iter().all(|a| matches!(a, Access::Group(_))),
                     "{} {} is a group route without a group policy case",
