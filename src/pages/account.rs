@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{HomePage, Layout, error_status, render, see_other};
+use super::{HomePage, Layout, error_status, local_path, render, see_other};
 use crate::accounts::{self, Account};
 use crate::error::AppError;
 use crate::sessions::{self, Session};
@@ -33,6 +33,8 @@ struct RecoveryCodesPage {
 struct LoginPage {
     layout: Layout,
     login: String,
+    /// Where to go after logging in (a local path).
+    next: String,
     error: Option<String>,
 }
 
@@ -66,6 +68,12 @@ struct AccountPage {
 struct CredentialsForm {
     login: String,
     password: String,
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -171,15 +179,18 @@ async fn login_form(
     req: HttpRequest,
     state: web::Data<AppState>,
     MaybeAuthenticated(session): MaybeAuthenticated,
+    query: web::Query<NextQuery>,
 ) -> HttpResponse {
+    let next = local_path(query.next.as_deref()).to_string();
     if session.is_some() {
-        return see_other("/account");
+        return see_other(if next == "/" { "/account" } else { &next });
     }
     render(
         StatusCode::OK,
         &LoginPage {
             layout: Layout::new(&req, &state, false),
             login: String::new(),
+            next,
             error: None,
         },
     )
@@ -193,7 +204,13 @@ async fn login(
     let form = form.into_inner();
     let source = client::source_key(&req, &state.settings.server.trusted_proxies);
     match accounts::authenticate(&state, source, &form.login, form.password).await {
-        Ok(account) => with_new_session(&req, &state, &account.id, |_| see_other("/account")).await,
+        Ok(account) => {
+            let next = match local_path(form.next.as_deref()) {
+                "/" => "/account",
+                path => path,
+            };
+            with_new_session(&req, &state, &account.id, |_| see_other(next)).await
+        }
         Err(error) => {
             let layout = Layout::new(&req, &state, false);
             Ok(render(
@@ -202,6 +219,7 @@ async fn login(
                     error: Some(message(&layout, &error)),
                     layout,
                     login: form.login,
+                    next: local_path(form.next.as_deref()).to_string(),
                 },
             ))
         }

@@ -239,7 +239,9 @@ async fn group_page_response(
         can_join: access.may(Action::Join),
         can_join_with_invite: access.may(Action::JoinWithInvite) && access.membership.is_none(),
         wants_introduction: closed && group.join_policy != JoinPolicy::Invite,
-        wants_code: closed && group.join_policy != JoinPolicy::Approval,
+        // An invite code also works in an approval group (it stands for the approval).
+        wants_code: closed
+            && (group.join_policy != JoinPolicy::Approval || !values.code.is_empty()),
         is_leader: access.may(Action::ViewJoinRequests),
         is_steunpunt_admin: access.may(Action::EditDirectoryEntry),
         can_list_members: access.may(Action::ListMembers),

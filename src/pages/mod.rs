@@ -123,7 +123,7 @@ struct LangQuery {
 
 /// Only a path on this site: no scheme, no `//host`, no backslash, and nothing but visible
 /// ASCII (browsers drop tabs and newlines, so `/\t/evil` would become `//evil`).
-fn local_path(next: Option<&str>) -> &str {
+pub(crate) fn local_path(next: Option<&str>) -> &str {
     match next {
         Some(p)
             if p.starts_with('/')

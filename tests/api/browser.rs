@@ -232,3 +232,155 @@ async fn a_newcomer_registers_logs_out_and_in_in_chromium() {
     let _ = client.close().await;
     result.expect("the browser journey finished in time");
 }
+
+async fn log_in(c: &Client, app: &TestApp, login: &str) {
+    c.goto(&app.url("/login")).await.unwrap();
+    fill(c, "#login", login).await;
+    fill(c, "#password", crate::helpers::PASSWORD).await;
+    click(c, "form.stack button[type=submit]").await;
+    heading_is(c, "Mijn account").await;
+}
+
+async fn log_out(c: &Client) {
+    click(c, "header form button").await;
+    heading_is(c, "Welkom bij Kring").await;
+}
+
+async fn group_journey(c: &Client, app: &TestApp) {
+    app.steunpunt_admin_as("staf_noord").await;
+    for login in ["noor", "merel", "sterre"] {
+        app.register(login).await;
+    }
+
+    // The steunpunt admin creates a closed group and a leader invite.
+    log_in(c, app, "staf_noord").await;
+    click(c, "a.steunpunt-admin").await;
+    heading_is(c, "Steunpunt: groepen beheren").await;
+    fill(c, "#name", "Rouwgroep Noord").await;
+    fill(c, "#slug", "rouw-noord").await;
+    fill(c, "#region", "Groningen").await;
+    click(c, "#new-group button[type=submit]").await;
+    heading_is(c, "Groep instellen").await;
+    click(c, "#new-leader-invite button[type=submit]").await;
+    heading_is(c, "Rouwgroep Noord").await;
+    let leader_code = text(c, "#invite-code").await;
+    let leader_link = text(c, "#join-url").await;
+    assert!(
+        leader_link.ends_with(&format!("?code={leader_code}")),
+        "{leader_link}"
+    );
+    log_out(c).await;
+
+    // The leader follows the link, logs in on the way, and joins with the code.
+    c.goto(&leader_link).await.unwrap();
+    heading_is(c, "Rouwgroep Noord").await;
+    click(c, "#login-to-join").await;
+    fill(c, "#login", "noor").await;
+    fill(c, "#password", crate::helpers::PASSWORD).await;
+    click(c, "form.stack button[type=submit]").await;
+    heading_is(c, "Rouwgroep Noord").await;
+    let prefilled = c
+        .find(Locator::Css("#invite_code"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(prefilled.as_deref(), Some(leader_code.as_str()));
+    fill(c, "#display_name", "Begeleider_Noor").await;
+    click(c, "#accept_house_rules").await;
+    click(c, "#join-form button[type=submit]").await;
+    assert_eq!(text(c, "#my-name").await, "Begeleider_Noor");
+
+    // ...and prints an invite card for the meeting.
+    click(c, "#to-leaders-page").await;
+    heading_is(c, "Begeleiden").await;
+    click(c, "#new-invite button[type=submit]").await;
+    heading_is(c, "Rouwgroep Noord").await;
+    let member_code = text(c, "#invite-code").await;
+    let member_link = text(c, "#join-url").await;
+    assert!(
+        c.find(Locator::Css("#invite-qr svg")).await.is_ok(),
+        "a QR code on the card"
+    );
+    let print = c.find(Locator::Css("#print-card")).await.unwrap();
+    assert!(
+        print.is_displayed().await.unwrap(),
+        "the print button shows"
+    );
+    assert_ne!(member_code, leader_code);
+    log_out(c).await;
+
+    // A member joins with the code from the card.
+    log_in(c, app, "merel").await;
+    c.goto(&member_link).await.unwrap();
+    heading_is(c, "Rouwgroep Noord").await;
+    fill(c, "#display_name", "Merel").await;
+    click(c, "#accept_house_rules").await;
+    click(c, "#join-form button[type=submit]").await;
+    assert_eq!(text(c, "#my-name").await, "Merel");
+    log_out(c).await;
+
+    // Another applicant introduces herself...
+    log_in(c, app, "sterre").await;
+    c.goto(&app.url("/g/rouw-noord")).await.unwrap();
+    fill(c, "#display_name", "Sterre").await;
+    fill(
+        c,
+        "#introduction",
+        "Mijn vader is vorig jaar overleden en ik zoek mensen die dat kennen.",
+    )
+    .await;
+    click(c, "#accept_house_rules").await;
+    click(c, "#join-form button[type=submit]").await;
+    assert!(text(c, "#pending").await.contains("verstuurd"));
+    log_out(c).await;
+
+    // ...the leader declines with a reason...
+    log_in(c, app, "noor").await;
+    c.goto(&app.url("/g/rouw-noord/beheer")).await.unwrap();
+    assert!(text(c, "#join-requests blockquote").await.contains("vader"));
+    fill(
+        c,
+        "#join-requests textarea",
+        "De groep is vol; de rouwgroep in Zuid heeft nog plek.",
+    )
+    .await;
+    click(c, "#join-requests form.decline button").await;
+    heading_is(c, "Begeleiden").await;
+    assert!(
+        text(c, "#join-requests")
+            .await
+            .contains("Er wachten geen aanvragen")
+    );
+    log_out(c).await;
+
+    // ...and the applicant sees the reason, once.
+    log_in(c, app, "sterre").await;
+    c.goto(&app.url("/g/rouw-noord")).await.unwrap();
+    assert!(
+        text(c, "#decline-reason")
+            .await
+            .contains("rouwgroep in Zuid")
+    );
+    c.goto(&app.url("/g/rouw-noord")).await.unwrap();
+    heading_is(c, "Rouwgroep Noord").await;
+    assert!(
+        c.find(Locator::Css("#declined")).await.is_err(),
+        "shown once"
+    );
+    assert!(
+        c.find(Locator::Css("#join-form")).await.is_ok(),
+        "she may try again"
+    );
+}
+
+#[tokio::test]
+async fn a_steunpunt_leader_member_and_applicant_in_chromium() {
+    let Some(driver) = driver() else { return };
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let client = connect(&driver).await;
+    let result = tokio::time::timeout(Duration::from_secs(180), group_journey(&client, &app)).await;
+    let _ = client.close().await;
+    result.expect("the browser journey finished in time");
+}

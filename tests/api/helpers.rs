@@ -474,8 +474,13 @@ impl TestApp {
 
     /// A fresh staff account appointed admin of the home steunpunt; returns its token.
     pub async fn steunpunt_admin(&self) -> String {
-        let admin = self.instance_admin().await;
         let login = format!("staf_{}", &kring::secrets::new_id()[..6]).replace('-', "_");
+        self.steunpunt_admin_as(&login).await
+    }
+
+    /// Like [`TestApp::steunpunt_admin`], with a chosen login name.
+    pub async fn steunpunt_admin_as(&self, login: &str) -> String {
+        let admin = self.instance_admin().await;
         let created = self
             .send_json(
                 reqwest::Method::POST,
@@ -494,7 +499,7 @@ impl TestApp {
             )
             .await;
         assert_eq!(appointed.status(), 201);
-        self.login(&login, PASSWORD).await
+        self.login(login, PASSWORD).await
     }
 
     /// Creates a group as `admin`: `mode` and optional `join_policy`, listed or not.
