@@ -157,3 +157,99 @@ async fn form_errors_are_shown_in_the_page(app: TestApp) {
     assert!(!html.contains("<script>alert(1)</script>"));
     assert!(html.contains("&#60;script&#62;") || html.contains("&lt;script&gt;"));
 }
+
+mod group_pages {
+    use crate::backend_tests;
+    use crate::helpers::{PASSWORD, TestApp};
+
+    backend_tests!(group_pages_ask_the_policy_too);
+
+    async fn page(client: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
+        let response = client.get(app.url(path)).send().await.unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    }
+
+    async fn group_pages_ask_the_policy_too(app: TestApp) {
+        let sp = app.steunpunt_admin().await;
+        app.group(&sp, "open-kring", "open", None, true).await;
+        app.group(&sp, "geheim", "closed", Some("invite"), false)
+            .await;
+        app.group(&sp, "dicht", "closed", Some("approval"), true)
+            .await;
+        app.leader(&sp, "dicht", "Leider").await;
+        app.register("wim").await;
+        let member = app.browser();
+        member
+            .post(app.url("/login"))
+            .form(&[("login", "wim"), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        let guest = app.browser();
+
+        // The directory page lists what the policy lets each see.
+        let (_, listed) = page(&guest, &app, "/groepen").await;
+        assert!(listed.contains("Groep open-kring") && listed.contains("Groep dicht"));
+        assert!(!listed.contains("geheim"), "unlisted groups never appear");
+        let (_, filtered) = page(&guest, &app, "/groepen?mode=open&theme=&q=").await;
+        assert!(filtered.contains("Groep open-kring") && !filtered.contains("Groep dicht"));
+
+        // A hidden group's page is a 404 for outsiders, like a group that does not exist.
+        for client in [&guest, &member] {
+            let (status, _) = page(client, &app, "/g/geheim").await;
+            assert_eq!(status, 404);
+        }
+        let (status, body) = page(&guest, &app, "/g/dicht").await;
+        assert_eq!(status, 200);
+        assert!(body.contains("login-to-join"));
+        assert!(
+            !body.contains("Leider"),
+            "no member names on a closed group's page"
+        );
+
+        // Leader and steunpunt pages refuse the wrong people.
+        let (status, _) = page(&member, &app, "/g/dicht/beheer").await;
+        assert_eq!(status, 403);
+        let (status, _) = page(&member, &app, "/g/dicht/instellingen").await;
+        assert_eq!(status, 403);
+        let (status, _) = page(&member, &app, "/g/dicht/leden").await;
+        assert_eq!(status, 403);
+        let (status, _) = page(&member, &app, "/steunpunt/steunpunt").await;
+        assert_eq!(status, 403);
+        let (status, _) = page(&guest, &app, "/g/dicht/leden").await;
+        assert_eq!(status, 401);
+
+        // Joining through the page form, with errors shown in the page.
+        let no_rules = member
+            .post(app.url("/g/open-kring/join"))
+            .form(&[("display_name", "Wimpie")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(no_rules.status(), 422);
+        let html = no_rules.text().await.unwrap();
+        assert!(
+            html.contains("huisregels") && html.contains("value=\"Wimpie\""),
+            "{html}"
+        );
+        let joined = member
+            .post(app.url("/g/open-kring/join"))
+            .form(&[("display_name", "Wimpie"), ("accept_house_rules", "yes")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(joined.status(), 303);
+        let (_, body) = page(&member, &app, "/g/open-kring").await;
+        assert!(body.contains("id=\"my-name\">Wimpie<"));
+        let (_, account) = page(&member, &app, "/account").await;
+        assert!(account.contains("Groep open-kring") && account.contains("Wimpie"));
+        let (status, members) = page(&member, &app, "/g/open-kring/leden").await;
+        assert_eq!(status, 200);
+        assert!(members.contains("Wimpie"));
+
+        // The English directory speaks English.
+        guest.get(app.url("/lang/en")).send().await.unwrap();
+        let (_, english) = page(&guest, &app, "/groepen").await;
+        assert!(english.contains("Closed: for members only"), "{english}");
+    }
+}

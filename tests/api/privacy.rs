@@ -141,3 +141,200 @@ async fn nothing_planted_is_stored_or_logged_on_sqlite() {
 async fn nothing_planted_is_stored_or_logged_on_postgres() {
     probe(Backend::Postgres).await;
 }
+
+/// What was deleted is gone from the database files (SQLite: secure_delete and a truncating
+/// checkpoint at shutdown; PostgreSQL: gone from every row).
+async fn deleted_text_is_gone(backend: Backend) {
+    let Some(db) = TestDatabase::new(backend) else {
+        return;
+    };
+    let env = [("KRING_DATABASE__URL", db.url.as_str())];
+    let (ok, output) = crate::helpers::run_kring(
+        db.dir.path(),
+        &env,
+        &["admin", "create-admin", "privacy_admin"],
+        "een sterk beheerderswachtwoord\n",
+    );
+    assert!(ok, "{output}");
+    let server = ServerProcess::start(db.dir.path(), &env, &["serve", "--bind", "127.0.0.1:0"]);
+    let base = server.address.clone();
+    let http = reqwest::Client::new();
+    let post = async |path: &str, token: Option<&str>, body: Value| {
+        let mut request = http.post(format!("{base}{path}")).json(&body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.unwrap()
+    };
+    let login = async |name: &str, password: &str| -> String {
+        let response = post(
+            "/api/v1/sessions",
+            None,
+            json!({"login": name, "password": password}),
+        )
+        .await;
+        response.json::<Value>().await.unwrap()["token"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let admin = login("privacy_admin", "een sterk beheerderswachtwoord").await;
+    post(
+        "/api/v1/staff-accounts",
+        Some(&admin),
+        json!({"login": "privacy_staff", "password": PASSWORD}),
+    )
+    .await;
+    post(
+        "/api/v1/steunpunten/steunpunt/admins",
+        Some(&admin),
+        json!({"login": "privacy_staff"}),
+    )
+    .await;
+    let staff = login("privacy_staff", PASSWORD).await;
+    let created = post(
+        "/api/v1/groups",
+        Some(&staff),
+        json!({"steunpunt": "steunpunt", "slug": "privacy-groep", "name": "Privacygroep",
+            "mode": "closed", "join_policy": "approval", "listed": true, "theme": "addiction"}),
+    )
+    .await;
+    assert_eq!(created.status(), 201);
+    let invite: Value = post(
+        "/api/v1/groups/privacy-groep/invites",
+        Some(&staff),
+        json!({"role": "leader"}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    for name in [
+        "privacy_leader",
+        "privacy_applicant",
+        "privacy_leaver",
+        "privacy_erased",
+    ] {
+        post(
+            "/api/v1/accounts",
+            None,
+            json!({"login": name, "password": PASSWORD}),
+        )
+        .await;
+    }
+    let leader = login("privacy_leader", PASSWORD).await;
+    let joined = post(
+        "/api/v1/groups/privacy-groep/members",
+        Some(&leader),
+        json!({"display_name": "Leider", "invite_code": invite["code"], "accept_house_rules": true}),
+    )
+    .await;
+    assert_eq!(joined.status(), 201);
+
+    const INTRODUCTION: &str = "PLANTED-INTRODUCTION: ik drink te veel sinds mijn scheiding";
+    const REASON: &str = "PLANTED-REASON: deze groep past niet";
+    let applicant = login("privacy_applicant", PASSWORD).await;
+    post(
+        "/api/v1/groups/privacy-groep/members",
+        Some(&applicant),
+        json!({"display_name": "Aanvrager", "introduction": INTRODUCTION, "accept_house_rules": true}),
+    )
+    .await;
+    let requests: Value = http
+        .get(format!("{base}/api/v1/groups/privacy-groep/join-requests"))
+        .bearer_auth(&leader)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = requests[0]["id"].as_str().unwrap();
+    post(
+        &format!("/api/v1/join-requests/{id}/decision"),
+        Some(&leader),
+        json!({"approve": false, "reason": REASON}),
+    )
+    .await;
+    let seen: Value = http
+        .get(format!("{base}/api/v1/groups/privacy-groep/join-request"))
+        .bearer_auth(&applicant)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        seen["reason"], REASON,
+        "the applicant reads the reason once"
+    );
+
+    // A member who leaves, and an account that is erased.
+    let leaver = login("privacy_leaver", PASSWORD).await;
+    let code: Value = post(
+        "/api/v1/groups/privacy-groep/invites",
+        Some(&leader),
+        json!({"max_uses": 2}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    post(
+        "/api/v1/groups/privacy-groep/members",
+        Some(&leaver),
+        json!({"display_name": "PlantedLeaver", "invite_code": code["code"], "accept_house_rules": true}),
+    )
+    .await;
+    http.delete(format!("{base}/api/v1/groups/privacy-groep/members/me"))
+        .bearer_auth(&leaver)
+        .send()
+        .await
+        .unwrap();
+    let erased = login("privacy_erased", PASSWORD).await;
+    post(
+        "/api/v1/groups/privacy-groep/members",
+        Some(&erased),
+        json!({"display_name": "PlantedErased", "invite_code": code["code"], "accept_house_rules": true}),
+    )
+    .await;
+    let gone = http
+        .delete(format!("{base}/api/v1/me"))
+        .bearer_auth(&erased)
+        .json(&json!({"password": PASSWORD, "posts": "delete"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), 204);
+
+    let log = server.stop();
+    let stored = String::from_utf8_lossy(&db.dump()).to_string();
+    assert!(
+        stored.contains("privacy_leader"),
+        "sanity: the data is where we look"
+    );
+    for (what, text) in [
+        ("decided introduction", INTRODUCTION),
+        ("read decline reason", REASON),
+        ("name of a member who left", "PlantedLeaver"),
+        ("name of an erased account's membership", "PlantedErased"),
+        ("erased account's login name", "privacy_erased"),
+    ] {
+        assert!(
+            !stored.contains(text),
+            "{what} is still in the {backend:?} database"
+        );
+        assert!(!log.contains(text), "{what} is in the log");
+    }
+}
+
+#[tokio::test]
+async fn deleted_text_is_gone_on_sqlite() {
+    deleted_text_is_gone(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn deleted_text_is_gone_on_postgres() {
+    deleted_text_is_gone(Backend::Postgres).await;
+}

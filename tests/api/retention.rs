@@ -6,7 +6,61 @@ use kring::db::schema::{accounts, recovery_codes, sessions};
 use crate::backend_tests;
 use crate::helpers::{TestApp, test_settings};
 
-backend_tests!(expired_sessions_and_inactive_accounts_are_purged);
+backend_tests!(
+    expired_sessions_and_inactive_accounts_are_purged,
+    unread_declines_expire
+);
+
+async fn unread_declines_expire(app: TestApp) {
+    use kring::db::schema::join_requests;
+    let sp = app.steunpunt_admin().await;
+    app.group(&sp, "vergeet", "closed", Some("approval"), true)
+        .await;
+    let leader = app.leader(&sp, "vergeet", "Leider").await;
+    let (_, applicant) = app.member().await;
+    app.join(
+        &applicant,
+        "vergeet",
+        serde_json::json!({"display_name": "Vraag",
+        "introduction": "Ik zou graag meedoen met jullie groep."}),
+    )
+    .await;
+    let list: serde_json::Value = app
+        .get("/api/v1/groups/vergeet/join-requests", &leader)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = list[0]["id"].as_str().unwrap().to_string();
+    app.send_json(
+        reqwest::Method::POST,
+        &format!("/api/v1/join-requests/{id}/decision"),
+        &leader,
+        Some(&serde_json::json!({"approve": false, "reason": "Niet nu, sorry."})),
+    )
+    .await;
+    let settings = test_settings(&app.db);
+    let purged = tokio::task::spawn_blocking(move || {
+        let db = kring::db::Db::connect(&settings.database).unwrap();
+        let mut conn = db.get_blocking().unwrap();
+        let old = kring::time::now() - 31 * 24 * 3600;
+        diesel::update(join_requests::table.find(&id))
+            .set(join_requests::decided_at.eq(Some(old)))
+            .execute(&mut *conn)
+            .unwrap();
+        drop(conn);
+        kring::retention::purge_blocking(&db, &settings).unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(purged.declined_requests, 1);
+    assert_eq!(
+        app.get("/api/v1/groups/vergeet/join-request", &applicant)
+            .await
+            .status(),
+        404
+    );
+}
 
 async fn expired_sessions_and_inactive_accounts_are_purged(app: TestApp) {
     let (_, stale_token) = app.member().await;

@@ -406,3 +406,43 @@ async fn metrics_are_not_public() {
         .unwrap();
     assert_eq!(proxied.status(), 404);
 }
+
+#[tokio::test]
+async fn invite_codes_cannot_be_guessed_at_speed() {
+    let app = spawn_app_with(Backend::Sqlite, |s| {
+        s.limits.invite_per_account = RateLimit {
+            max: 3,
+            window_seconds: 900,
+        };
+    })
+    .await
+    .unwrap();
+    let sp = app.steunpunt_admin().await;
+    app.group(&sp, "raden", "closed", Some("invite"), true)
+        .await;
+    let leader = app.leader(&sp, "raden", "Leider").await;
+    let code = app.invite(&leader, "raden", "member", 1).await;
+    let (_, guesser) = app.member().await;
+    for guess in [
+        "AAAA-AAAA-AAAA-AAAA",
+        "BBBB-BBBB-BBBB-BBBB",
+        "CCCC-CCCC-CCCC-CCCC",
+    ] {
+        let response = app
+            .join(
+                &guesser,
+                "raden",
+                json!({"display_name": "Rader", "invite_code": guess}),
+            )
+            .await;
+        assert_error(response, 422, "invalid_invite").await;
+    }
+    let limited = app
+        .join(
+            &guesser,
+            "raden",
+            json!({"display_name": "Rader", "invite_code": code}),
+        )
+        .await;
+    assert_error(limited, 429, "rate_limited").await;
+}
