@@ -155,6 +155,21 @@ pub fn write<T>(
     }
 }
 
+/// A unique-constraint violation as the client error `conflict()` makes; other errors as they
+/// are. For inserts whose "already there?" check can lose a race.
+pub fn on_unique_violation(
+    error: diesel::result::Error,
+    conflict: impl FnOnce() -> AppError,
+) -> AppError {
+    match error {
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        ) => conflict(),
+        other => other.into(),
+    }
+}
+
 /// The pool, cheap to clone. All database work goes through [`Db::run`].
 #[derive(Clone)]
 pub struct Db {

@@ -12,7 +12,6 @@ use super::{GroupAccess, MemberRole, authorize, modlog, requests};
 use crate::db::schema::{invites, memberships};
 use crate::db::{self, DbConnection};
 use crate::error::AppError;
-use crate::limits::{Attempt, SourceKey};
 use crate::names::CheckedName;
 use crate::policy::Action;
 use crate::secrets;
@@ -220,15 +219,11 @@ fn find_usable(
 pub(crate) async fn redeem(
     state: &AppState,
     session: &Session,
-    source: SourceKey,
     access: GroupAccess,
     name: CheckedName,
     code: &str,
     body: JoinRequestBody,
 ) -> Result<Joined, AppError> {
-    state
-        .limits
-        .check(Attempt::Invite, source, Some(&session.account.id))?;
     let code = code.to_string();
     let needs_approval = membership::needs_approval_after_invite(&access);
     let visible = access.may(Action::SeeInDirectory);
@@ -240,29 +235,40 @@ pub(crate) async fn redeem(
         .run(move |conn| {
             db::write(conn, |conn| {
                 let group_id = &access.group.id;
-                let Some((invite_id, role)) = find_usable(conn, group_id, &code)? else {
-                    return Err(if visible {
+                let refused = || {
+                    if visible {
                         AppError::invalid(
                             "invalid_invite",
                             "This invite code does not work (any more). Ask a leader for a new one.",
                         )
                     } else {
                         AppError::not_found()
-                    });
+                    }
+                };
+                let Some((invite_id, role)) = find_usable(conn, group_id, &code)? else {
+                    return Err(refused());
                 };
                 rules?;
+                // One use, counted only while one is left: two people redeeming the last
+                // use at once cannot both get it (PostgreSQL re-checks the row it locks).
                 let spend = |conn: &mut DbConnection| -> Result<(), AppError> {
-                    diesel::update(invites::table.find(&invite_id))
-                        .set(invites::uses.eq(invites::uses + 1))
-                        .execute(conn)?;
-                    Ok(())
+                    let spent = diesel::update(
+                        invites::table
+                            .find(&invite_id)
+                            .filter(invites::uses.lt(invites::max_uses))
+                            .filter(invites::revoked.eq(0i16))
+                            .filter(invites::expires_at.gt(time::now())),
+                    )
+                    .set(invites::uses.eq(invites::uses + 1))
+                    .execute(conn)?;
+                    if spent == 1 { Ok(()) } else { Err(refused()) }
                 };
                 match (role, &access.membership) {
                     (MemberRole::Leader, Some(existing)) => {
+                        spend(conn)?;
                         diesel::update(memberships::table.find(&existing.id))
                             .set(memberships::role.eq(MemberRole::Leader.as_str()))
                             .execute(conn)?;
-                        spend(conn)?;
                         modlog::record(conn, group_id, modlog::LEADER_JOINED, Some(&existing.display_name), None)?;
                         Ok(Joined::Active {
                             membership: membership::OwnMembership {
@@ -275,15 +281,16 @@ pub(crate) async fn redeem(
                         })
                     }
                     (MemberRole::Leader, None) => {
+                        spend(conn)?;
                         let joined = membership::insert_membership(
                             conn, group_id, &account_id, &name, MemberRole::Leader,
                         )?;
-                        spend(conn)?;
                         modlog::record(conn, group_id, modlog::LEADER_JOINED, Some(&name.shown), None)?;
                         Ok(Joined::Active { membership: joined })
                     }
                     (MemberRole::Member, Some(_)) => Err(crate::policy::Denial::AlreadyMember.into()),
                     (MemberRole::Member, None) if needs_approval => {
+                        spend(conn)?;
                         let introduction = text::checked(
                             "introduction",
                             introduction.as_deref().unwrap_or(""),
@@ -294,14 +301,13 @@ pub(crate) async fn redeem(
                         let id = requests::insert(
                             conn, group_id, &account_id, &name, Some(&introduction), MemberRole::Member,
                         )?;
-                        spend(conn)?;
                         Ok(Joined::Pending { join_request_id: id })
                     }
                     (MemberRole::Member, None) => {
+                        spend(conn)?;
                         let joined = membership::insert_membership(
                             conn, group_id, &account_id, &name, MemberRole::Member,
                         )?;
-                        spend(conn)?;
                         Ok(Joined::Active { membership: joined })
                     }
                 }

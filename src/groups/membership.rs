@@ -9,7 +9,7 @@ use super::{GroupAccess, MemberRole, MembershipRow, authorize, invites, modlog, 
 use crate::db::schema::{join_requests, memberships};
 use crate::db::{self, DbConnection};
 use crate::error::AppError;
-use crate::limits::SourceKey;
+use crate::limits::{Attempt, SourceKey};
 use crate::names::{self, CheckedName, NameKind};
 use crate::policy::{Action, JoinPolicy, Mode};
 use crate::secrets;
@@ -98,6 +98,13 @@ pub(crate) fn insert_membership(
     if !name_free(conn, group_id, &name.key, account_id)? {
         return Err(name_taken());
     }
+    // Whatever request was waiting is settled by becoming a member: its introduction goes.
+    diesel::delete(
+        join_requests::table
+            .filter(join_requests::group_id.eq(group_id))
+            .filter(join_requests::account_id.eq(account_id)),
+    )
+    .execute(conn)?;
     let id = secrets::new_id();
     diesel::insert_into(memberships::table)
         .values((
@@ -108,7 +115,24 @@ pub(crate) fn insert_membership(
             memberships::display_key.eq(&name.key),
             memberships::role.eq(role.as_str()),
         ))
-        .execute(conn)?;
+        .execute(conn)
+        .map_err(|e| {
+            db::on_unique_violation(e, || {
+                // Two joins at once: either the same account twice, or the same name.
+                let same_account = memberships::table
+                    .filter(memberships::group_id.eq(group_id))
+                    .filter(memberships::account_id.eq(account_id))
+                    .count()
+                    .get_result::<i64>(conn)
+                    .map(|n| n > 0)
+                    .unwrap_or(false);
+                if same_account {
+                    crate::policy::Denial::AlreadyMember.into()
+                } else {
+                    name_taken()
+                }
+            })
+        })?;
     Ok(OwnMembership {
         id,
         display_name: name.shown.clone(),
@@ -140,9 +164,16 @@ pub async fn join(
     } else {
         Action::Join
     };
+    if code.is_some() {
+        // Counted before the group is even looked up, so a hidden group and a missing one
+        // answer alike however many codes are tried.
+        state
+            .limits
+            .check(Attempt::Invite, source, Some(&session.account.id))?;
+    }
     let access = authorize(state, Some(session), slug, action).await?;
     if let Some(code) = code {
-        return invites::redeem(state, session, source, access, name, &code, body).await;
+        return invites::redeem(state, session, access, name, &code, body).await;
     }
     require_rules_accepted(&body)?;
     let group = access.group.clone();

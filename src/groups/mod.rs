@@ -657,16 +657,85 @@ impl GroupChange {
     }
 }
 
-/// Is going from `old` to `new` settings more open (content reaches more people), more
-/// closed, or neither?
-pub fn openness_change(old: GroupFacts, new: GroupFacts) -> (bool, bool) {
-    let more_open = new.mode < old.mode || (new.listed && !old.listed);
-    let more_closed = new.mode > old.mode
-        || (!new.listed && old.listed)
-        || (new.mode == Mode::Closed
-            && old.mode == Mode::Closed
-            && new.join_policy != old.join_policy);
-    (more_open, more_closed)
+/// The gates a join passes through under a join policy: (an introduction a leader approves,
+/// an invite code).
+fn gates(policy: JoinPolicy) -> (bool, bool) {
+    match policy {
+        JoinPolicy::Approval => (true, false),
+        JoinPolicy::Invite => (false, true),
+        JoinPolicy::InviteAndApproval => (true, true),
+    }
+}
+
+/// How a change of access settings moves a group along the spectrum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Openness {
+    Same,
+    /// Nobody new can reach the content (leaders may do this at any time).
+    MoreClosed,
+    /// Content may reach people it was not written for (the steunpunt, with confirmation).
+    MoreOpen,
+}
+
+/// Classifies `old` to `new`. Anything that drops a gate or widens the audience counts as
+/// more open, even when something else closes at the same time.
+pub fn openness_change(old: GroupFacts, new: GroupFacts) -> Openness {
+    if old == new {
+        return Openness::Same;
+    }
+    let policy_opens = old.mode == Mode::Closed && new.mode == Mode::Closed && {
+        let (old_approval, old_invite) = gates(old.join_policy);
+        let (new_approval, new_invite) = gates(new.join_policy);
+        (old_approval && !new_approval) || (old_invite && !new_invite)
+    };
+    if new.mode < old.mode || (new.listed && !old.listed) || policy_opens {
+        Openness::MoreOpen
+    } else {
+        Openness::MoreClosed
+    }
+}
+
+/// Checks every part of `change` against the policy, for `access` as it is now.
+fn check_change(access: &GroupAccess, change: &GroupChange) -> Result<GroupFacts, AppError> {
+    let old = access.group.facts();
+    let new = GroupFacts {
+        mode: change.mode.unwrap_or(old.mode),
+        join_policy: change.join_policy.unwrap_or(old.join_policy),
+        listed: change.listed.unwrap_or(old.listed),
+    };
+    let mut asked = false;
+    if change.touches_directory() {
+        access.check(Action::EditDirectoryEntry)?;
+        asked = true;
+    }
+    if change.house_rules.is_some() {
+        access.check(Action::EditHouseRules)?;
+        asked = true;
+    }
+    match openness_change(old, new) {
+        Openness::Same => {}
+        Openness::MoreClosed => {
+            access.check(Action::MakeMoreClosed)?;
+            asked = true;
+        }
+        Openness::MoreOpen => {
+            access.check(Action::MakeMoreOpen)?;
+            if !change.confirm_wider_audience {
+                return Err(AppError::conflict(
+                    "confirmation_required",
+                    "Making the group more open shows earlier content to a wider audience than \
+                     it was written for. Send confirm_wider_audience: true to go ahead.",
+                ));
+            }
+            asked = true;
+        }
+    }
+    if !asked {
+        // Nothing to change (or only settings as they already are): still, only those who
+        // may change something here get an answer beyond the entry.
+        access.check(Action::MakeMoreClosed)?;
+    }
+    Ok(new)
 }
 
 pub async fn update(
@@ -675,34 +744,8 @@ pub async fn update(
     slug: &str,
     change: GroupChange,
 ) -> Result<DirectoryEntry, AppError> {
-    let access = authorize(state, Some(session), slug, Action::ViewGroup).await?;
-    let old = access.group.facts();
-    let new_facts = GroupFacts {
-        mode: change.mode.unwrap_or(old.mode),
-        join_policy: change.join_policy.unwrap_or(old.join_policy),
-        listed: change.listed.unwrap_or(old.listed),
-    };
-    // Every part of the change is checked before anything is written.
-    if change.touches_directory() {
-        access.check(Action::EditDirectoryEntry)?;
-    }
-    if change.house_rules.is_some() {
-        access.check(Action::EditHouseRules)?;
-    }
-    let (more_open, more_closed) = openness_change(old, new_facts);
-    if more_open {
-        access.check(Action::MakeMoreOpen)?;
-        if !change.confirm_wider_audience {
-            return Err(AppError::conflict(
-                "confirmation_required",
-                "Making the group more open shows earlier content to a wider audience than it \
-                 was written for. Send confirm_wider_audience: true to go ahead.",
-            ));
-        }
-    }
-    if more_closed {
-        access.check(Action::MakeMoreClosed)?;
-    }
+    // Validate the text first; the access decision is taken inside the write transaction,
+    // against the group as it is then, so a concurrent change cannot slip between.
     let checked = |field, value: &Option<String>, min, max, multi| {
         value
             .as_deref()
@@ -715,11 +758,16 @@ pub async fn update(
     let rhythm = checked("meeting_rhythm", &change.meeting_rhythm, 0, 200, false)?;
     let place = checked("meeting_place", &change.meeting_place, 0, 200, false)?;
     let rules = checked("house_rules", &change.house_rules, 0, HOUSE_RULES_MAX, true)?;
-    let group_id = access.group.id.clone();
+    let (slug, session) = (slug.to_string(), session.clone());
     state
         .db
         .run(move |conn| {
             db::write(conn, |conn| {
+                let access = access_blocking(conn, &slug, Some(&session))?;
+                access.check(Action::ViewGroup)?;
+                let old = access.group.facts();
+                let new_facts = check_change(&access, &change)?;
+                let group_id = access.group.id.clone();
                 let target = groups::table.find(&group_id);
                 if let Some(v) = name {
                     diesel::update(target)
@@ -767,14 +815,22 @@ pub async fn update(
                         .execute(conn)?;
                     modlog::record(conn, &group_id, modlog::HOUSE_RULES_CHANGED, None, None)?;
                 }
-                if new_facts != old {
+                if new_facts.mode != old.mode {
                     diesel::update(target)
-                        .set((
-                            groups::mode.eq(new_facts.mode.as_str()),
-                            groups::join_policy.eq(new_facts.join_policy.as_str()),
-                            groups::listed.eq(i16::from(new_facts.listed)),
-                        ))
+                        .set(groups::mode.eq(new_facts.mode.as_str()))
                         .execute(conn)?;
+                }
+                if new_facts.join_policy != old.join_policy {
+                    diesel::update(target)
+                        .set(groups::join_policy.eq(new_facts.join_policy.as_str()))
+                        .execute(conn)?;
+                }
+                if new_facts.listed != old.listed {
+                    diesel::update(target)
+                        .set(groups::listed.eq(i16::from(new_facts.listed)))
+                        .execute(conn)?;
+                }
+                if new_facts != old {
                     modlog::record(conn, &group_id, modlog::ACCESS_CHANGED, None, None)?;
                 }
                 Ok(load_group_by_id(conn, &group_id)?.entry())

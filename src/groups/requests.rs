@@ -58,7 +58,8 @@ pub(crate) fn insert(
             join_requests::state.eq(PENDING),
             join_requests::role.eq(role.as_str()),
         ))
-        .execute(conn)?;
+        .execute(conn)
+        .map_err(|e| db::on_unique_violation(e, || crate::policy::Denial::AlreadyPending.into()))?;
     Ok(id)
 }
 
@@ -155,6 +156,9 @@ pub async fn decide(
                 }
                 if decision.approve {
                     diesel::delete(join_requests::table.find(&id)).execute(conn)?;
+                    if access_blocking_member(conn, &group_id, &account_id)? {
+                        return Err(crate::policy::Denial::AlreadyMember.into());
+                    }
                     let name = crate::names::check(&display_name)
                         .map_err(|e| e.into_app_error(crate::names::NameKind::Display))?;
                     let role = MemberRole::parse(&role).unwrap_or(MemberRole::Member);
@@ -192,6 +196,20 @@ pub async fn decide(
         .await
 }
 
+fn access_blocking_member(
+    conn: &mut DbConnection,
+    group_id: &str,
+    account_id: &str,
+) -> Result<bool, AppError> {
+    use crate::db::schema::memberships;
+    let n: i64 = memberships::table
+        .filter(memberships::group_id.eq(group_id))
+        .filter(memberships::account_id.eq(account_id))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
 /// The applicant's own view of their request.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OwnRequest {
@@ -214,30 +232,29 @@ pub async fn own(
     state
         .db
         .run(move |conn| {
-            db::write(conn, |conn| {
-                let found = join_requests::table
-                    .filter(join_requests::group_id.eq(&group_id))
-                    .filter(join_requests::account_id.eq(&account_id))
-                    .select((
-                        join_requests::id,
-                        join_requests::state,
-                        join_requests::display_name,
-                        join_requests::reason,
-                    ))
-                    .first::<(String, String, String, Option<String>)>(conn)
-                    .optional()?;
-                if let Some((id, state, _, _)) = &found
-                    && state == DECLINED
-                {
-                    diesel::delete(join_requests::table.find(id)).execute(conn)?;
-                }
-                Ok(found.map(|(id, state, display_name, reason)| OwnRequest {
-                    id,
-                    state,
-                    display_name,
-                    reason,
-                }))
-            })
+            let found = join_requests::table
+                .filter(join_requests::group_id.eq(&group_id))
+                .filter(join_requests::account_id.eq(&account_id))
+                .select((
+                    join_requests::id,
+                    join_requests::state,
+                    join_requests::display_name,
+                    join_requests::reason,
+                ))
+                .first::<(String, String, String, Option<String>)>(conn)
+                .optional()?;
+            if let Some((id, state, _, _)) = &found
+                && state == DECLINED
+            {
+                // Read once: a single delete, no transaction needed on this read path.
+                diesel::delete(join_requests::table.find(id)).execute(conn)?;
+            }
+            Ok(found.map(|(id, state, display_name, reason)| OwnRequest {
+                id,
+                state,
+                display_name,
+                reason,
+            }))
         })
         .await
 }

@@ -293,7 +293,8 @@ pub fn decide(actor: &Actor, group: &GroupFacts, action: Action) -> Decision {
             Relation::None => Deny(Denial::InviteRequired),
         },
         Action::JoinWithInvite => Allow,
-        Action::Leave => only_if(related),
+        // Leaving erases the membership, and with it a mute: a muted member stays.
+        Action::Leave => only_if(related && !actor.muted),
         Action::ChangeDisplayName | Action::ListMembers | Action::ViewModlogSummary => {
             only_if(is_member)
         }

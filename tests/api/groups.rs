@@ -1243,3 +1243,224 @@ async fn the_steunpunt_removes_a_leader(app: TestApp) {
         "still a member"
     );
 }
+
+mod races_and_edges {
+    use reqwest::Method;
+    use serde_json::{Value, json};
+
+    use crate::backend_tests;
+    use crate::helpers::{TestApp, assert_error};
+
+    backend_tests!(
+        a_single_use_invite_is_used_once_under_concurrency,
+        concurrent_joins_under_one_name_get_409_not_500,
+        access_settings_are_never_changed_without_a_policy_decision,
+        an_invite_code_settles_a_waiting_request,
+        a_muted_member_cannot_shake_off_the_mute_by_leaving,
+    );
+
+    async fn a_single_use_invite_is_used_once_under_concurrency(app: TestApp) {
+        let sp = app.steunpunt_admin().await;
+        app.group(&sp, "eenmalig", "closed", Some("invite"), true)
+            .await;
+        let code = app.invite(&sp, "eenmalig", "leader", 1).await;
+        let mut tokens = vec![];
+        for _ in 0..8 {
+            tokens.push(app.member().await.1);
+        }
+        let attempts = tokens.iter().enumerate().map(|(i, token)| {
+            app.join(
+                token,
+                "eenmalig",
+                json!({"display_name": format!("Kandidaat{i}"), "invite_code": code}),
+            )
+        });
+        let statuses: Vec<u16> = futures_util::future::join_all(attempts)
+            .await
+            .into_iter()
+            .map(|r| r.status().as_u16())
+            .collect();
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 201).count(),
+            1,
+            "{statuses:?}"
+        );
+        assert!(
+            statuses.iter().all(|s| *s == 201 || *s == 422),
+            "{statuses:?}"
+        );
+        let leaders: Value = app
+            .get("/api/v1/groups/eenmalig/leaders", &sp)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(leaders.as_array().unwrap().len(), 1);
+    }
+
+    async fn concurrent_joins_under_one_name_get_409_not_500(app: TestApp) {
+        let sp = app.steunpunt_admin().await;
+        app.group(&sp, "drukte", "open", None, true).await;
+        let mut tokens = vec![];
+        for _ in 0..6 {
+            tokens.push(app.member().await.1);
+        }
+        let attempts = tokens
+            .iter()
+            .map(|token| app.join(token, "drukte", json!({"display_name": "Dezelfde"})));
+        let statuses: Vec<u16> = futures_util::future::join_all(attempts)
+            .await
+            .into_iter()
+            .map(|r| r.status().as_u16())
+            .collect();
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 201).count(),
+            1,
+            "{statuses:?}"
+        );
+        assert!(
+            statuses.iter().all(|s| *s == 201 || *s == 409),
+            "{statuses:?}"
+        );
+        // One account clicking twice: one membership, one 409.
+        let (_, twice) = app.member().await;
+        let both = futures_util::future::join_all([
+            app.join(&twice, "drukte", json!({"display_name": "Dubbel"})),
+            app.join(&twice, "drukte", json!({"display_name": "Dubbel"})),
+        ])
+        .await;
+        let mut statuses: Vec<u16> = both.iter().map(|r| r.status().as_u16()).collect();
+        statuses.sort();
+        assert_eq!(statuses, [201, 409]);
+    }
+
+    async fn access_settings_are_never_changed_without_a_policy_decision(app: TestApp) {
+        let sp = app.steunpunt_admin().await;
+        app.group(&sp, "open-a", "open", None, true).await;
+        app.group(&sp, "poort", "closed", Some("invite_and_approval"), true)
+            .await;
+        let leader = app.leader(&sp, "poort", "Leider").await;
+        let (_, outsider) = app.member().await;
+        for body in [
+            json!({"join_policy": "invite"}),
+            json!({}),
+            json!({"mode": "open"}),
+        ] {
+            let response = app
+                .send_json(
+                    Method::PATCH,
+                    "/api/v1/groups/open-a",
+                    &outsider,
+                    Some(&body),
+                )
+                .await;
+            assert_error(response, 403, "forbidden").await;
+        }
+        // Dropping a gate (leader approval) opens the group: not the leader's alone.
+        let drop_gate = app
+            .send_json(
+                Method::PATCH,
+                "/api/v1/groups/poort",
+                &leader,
+                Some(&json!({"join_policy": "invite"})),
+            )
+            .await;
+        assert_error(drop_gate, 403, "forbidden").await;
+        let entry: Value = app
+            .get("/api/v1/groups/open-a", &outsider)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(entry["mode"], "open", "nothing changed");
+        let entry: Value = app
+            .get("/api/v1/groups/poort", &leader)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(entry["join_policy"], "invite_and_approval");
+    }
+
+    async fn an_invite_code_settles_a_waiting_request(app: TestApp) {
+        let sp = app.steunpunt_admin().await;
+        app.group(&sp, "wachtrij", "closed", Some("approval"), true)
+            .await;
+        let leader = app.leader(&sp, "wachtrij", "Leider").await;
+        let (_, anna) = app.member().await;
+        let intro = "Ik kom sinds kort naar de bijeenkomsten en wil graag online meedoen.";
+        let pending = app
+            .join(
+                &anna,
+                "wachtrij",
+                json!({"display_name": "Anna", "introduction": intro}),
+            )
+            .await;
+        assert_eq!(pending.status(), 202);
+        let list: Value = app
+            .get("/api/v1/groups/wachtrij/join-requests", &leader)
+            .await
+            .json()
+            .await
+            .unwrap();
+        let id = list[0]["id"].as_str().unwrap().to_string();
+        let code = app.invite(&leader, "wachtrij", "member", 1).await;
+        let joined = app
+            .join(
+                &anna,
+                "wachtrij",
+                json!({"display_name": "Anna", "invite_code": code}),
+            )
+            .await;
+        assert_eq!(joined.status(), 201);
+        let list: Value = app
+            .get("/api/v1/groups/wachtrij/join-requests", &leader)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(
+            list.as_array().unwrap().is_empty(),
+            "the introduction went with the request"
+        );
+        let late = app
+            .send_json(
+                Method::POST,
+                &format!("/api/v1/join-requests/{id}/decision"),
+                &leader,
+                Some(&json!({"approve": true})),
+            )
+            .await;
+        assert_error(late, 404, "not_found").await;
+    }
+
+    async fn a_muted_member_cannot_shake_off_the_mute_by_leaving(app: TestApp) {
+        let sp = app.steunpunt_admin().await;
+        app.group(&sp, "stilte", "open", None, true).await;
+        let leader = app.leader(&sp, "stilte", "Leider").await;
+        let (_, bob) = app.member().await;
+        let joined: Value = app
+            .join(&bob, "stilte", json!({"display_name": "Bob"}))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let id = joined["membership"]["id"].as_str().unwrap();
+        app.send_json(
+            Method::POST,
+            &format!("/api/v1/groups/stilte/members/{id}/mute"),
+            &leader,
+            Some(&json!({"reason": "even rust"})),
+        )
+        .await;
+        let leave = app
+            .send_json(
+                Method::DELETE,
+                "/api/v1/groups/stilte/members/me",
+                &bob,
+                None,
+            )
+            .await;
+        assert_error(leave, 403, "forbidden").await;
+    }
+}

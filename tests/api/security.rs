@@ -446,3 +446,34 @@ async fn invite_codes_cannot_be_guessed_at_speed() {
         .await;
     assert_error(limited, 429, "rate_limited").await;
 }
+
+#[tokio::test]
+async fn the_invite_limit_does_not_reveal_hidden_groups() {
+    let app = spawn_app_with(Backend::Sqlite, |s| {
+        s.limits.invite_per_account = RateLimit {
+            max: 2,
+            window_seconds: 900,
+        };
+    })
+    .await
+    .unwrap();
+    let sp = app.steunpunt_admin().await;
+    app.group(&sp, "verstopt", "closed", Some("invite"), false)
+        .await;
+    let (_, prober) = app.member().await;
+    let try_code = async |slug: &str| {
+        app.join(
+            &prober,
+            slug,
+            json!({"display_name": "Speurder", "invite_code": "AAAA-BBBB-CCCC-DDDD"}),
+        )
+        .await
+        .status()
+        .as_u16()
+    };
+    assert_eq!(try_code("verstopt").await, 404);
+    assert_eq!(try_code("bestaat-niet").await, 404);
+    // Spent: now both answer alike again.
+    assert_eq!(try_code("verstopt").await, 429);
+    assert_eq!(try_code("bestaat-niet").await, 429);
+}
