@@ -113,6 +113,12 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> Result<Server, St
         .run();
     if let Some(address) = address {
         tracing::info!(%address, backend = state_backend(&settings), "listening");
+        if !address.ip().is_loopback() && settings.server.public_url.is_empty() {
+            tracing::warn!(
+                "listening beyond this machine without server.public_url: set it to the \
+                 address people use (https://...), so cookies and Origin checks fit it"
+            );
+        }
     }
     Ok(server)
 }

@@ -1,0 +1,478 @@
+//! HTTP load benchmark: the real server in-process on 127.0.0.1, driven by concurrent clients
+//! for a fixed time per scenario, on a fresh SQLite file and (when one answers) a fresh
+//! PostgreSQL database. Production argon2id parameters; rate limits scaled out of the way.
+//!
+//! `cargo bench --bench http`. `KRING_BENCH_SECONDS` sets the seconds per scenario (default 5);
+//! `KRING_TEST_POSTGRES_URL` the PostgreSQL server (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`). Prints a markdown table and writes
+//! `benches/RESULTS.md`.
+
+use std::fmt::Write as _;
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use diesel::prelude::*;
+use kring::configuration::Settings;
+use kring::startup::Application;
+use serde_json::{Value, json};
+
+const CONCURRENCY: usize = 16;
+const WORKERS: usize = 2;
+const PASSWORD: &str = "paard batterij nietje";
+const COMMAND: &str = "cargo bench --bench http";
+
+/// A fresh database: a SQLite file in a temp dir, or a PostgreSQL database dropped afterwards.
+struct BenchDatabase {
+    backend: &'static str,
+    url: String,
+    _dir: tempfile::TempDir,
+    pg_drop: Option<(String, String)>,
+}
+
+impl BenchDatabase {
+    fn sqlite() -> BenchDatabase {
+        let dir = tempfile::tempdir().expect("temp dir");
+        BenchDatabase {
+            backend: "SQLite",
+            url: format!("sqlite://{}", dir.path().join("kring.db").display()),
+            _dir: dir,
+            pg_drop: None,
+        }
+    }
+
+    fn postgres() -> Result<BenchDatabase, String> {
+        let admin = std::env::var("KRING_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+        let mut conn = PgConnection::establish(&admin).map_err(|e| format!("{admin}: {e}"))?;
+        let name = format!(
+            "kring_bench_{}",
+            kring::secrets::new_token()[..16].to_lowercase()
+        )
+        .replace('-', "_");
+        diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
+            .execute(&mut conn)
+            .map_err(|e| format!("CREATE DATABASE: {e}"))?;
+        let (base, _) = admin.rsplit_once('/').ok_or("admin URL has no database")?;
+        Ok(BenchDatabase {
+            backend: "PostgreSQL",
+            url: format!("{base}/{name}"),
+            _dir: tempfile::tempdir().expect("temp dir"),
+            pg_drop: Some((admin, name)),
+        })
+    }
+}
+
+impl Drop for BenchDatabase {
+    fn drop(&mut self) {
+        if let Some((admin, name)) = self.pg_drop.take()
+            && let Ok(mut conn) = PgConnection::establish(&admin)
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                .execute(&mut conn);
+        }
+    }
+}
+
+/// The figures of one scenario.
+struct Outcome {
+    name: &'static str,
+    requests: usize,
+    elapsed: Duration,
+    /// Sorted.
+    latencies: Vec<Duration>,
+    non_2xx: usize,
+    transport_errors: usize,
+}
+
+impl Outcome {
+    fn percentile(&self, p: f64) -> Duration {
+        if self.latencies.is_empty() {
+            return Duration::ZERO;
+        }
+        // Nearest rank.
+        let rank = ((p / 100.0) * self.latencies.len() as f64).ceil() as usize;
+        self.latencies[rank.clamp(1, self.latencies.len()) - 1]
+    }
+
+    fn row(&self) -> String {
+        let ms = |d: Duration| format!("{:.2}", d.as_secs_f64() * 1000.0);
+        format!(
+            "| {} | {} | {:.1} | {} | {} | {} | {} | {} |",
+            self.name,
+            self.requests,
+            self.requests as f64 / self.elapsed.as_secs_f64(),
+            ms(self.percentile(50.0)),
+            ms(self.percentile(95.0)),
+            ms(self.percentile(99.0)),
+            self.non_2xx,
+            self.transport_errors,
+        )
+    }
+}
+
+const TABLE_HEAD: &str = "| scenario | requests | req/s | p50 ms | p95 ms | p99 ms | non-2xx | transport errors |\n\
+                          |---|---:|---:|---:|---:|---:|---:|---:|";
+
+#[derive(Clone, Copy)]
+enum Scenario {
+    Home,
+    Me,
+    Login,
+    Register,
+}
+
+impl Scenario {
+    fn name(self) -> &'static str {
+        match self {
+            Scenario::Home => "GET / (home page)",
+            Scenario::Me => "GET /api/v1/me (bearer)",
+            Scenario::Login => "POST /api/v1/sessions (login, argon2id)",
+            Scenario::Register => "POST /api/v1/accounts (register, argon2id)",
+        }
+    }
+}
+
+struct Target {
+    base: String,
+    client: reqwest::Client,
+    login: String,
+    token: String,
+    /// Makes registration names unique.
+    counter: AtomicU64,
+}
+
+impl Target {
+    fn request(&self, scenario: Scenario) -> reqwest::RequestBuilder {
+        match scenario {
+            Scenario::Home => self.client.get(format!("{}/", self.base)),
+            Scenario::Me => self
+                .client
+                .get(format!("{}/api/v1/me", self.base))
+                .bearer_auth(&self.token),
+            Scenario::Login => self
+                .client
+                .post(format!("{}/api/v1/sessions", self.base))
+                .json(&json!({"login": self.login, "password": PASSWORD})),
+            Scenario::Register => {
+                let n = self.counter.fetch_add(1, Ordering::Relaxed);
+                self.client
+                    .post(format!("{}/api/v1/accounts", self.base))
+                    .json(&json!({"login": format!("bench_r{n}"), "password": PASSWORD}))
+            }
+        }
+    }
+}
+
+/// `CONCURRENCY` clients, each sending one request after the other until `duration` is up.
+async fn run_scenario(target: &Arc<Target>, scenario: Scenario, duration: Duration) -> Outcome {
+    // Warm up: one request per client, not counted.
+    let warm: Vec<_> = (0..CONCURRENCY)
+        .map(|_| {
+            let target = Arc::clone(target);
+            tokio::spawn(async move {
+                let _ = target.request(scenario).send().await;
+            })
+        })
+        .collect();
+    for task in warm {
+        let _ = task.await;
+    }
+
+    let start = Instant::now();
+    let deadline = start + duration;
+    let tasks: Vec<_> = (0..CONCURRENCY)
+        .map(|_| {
+            let target = Arc::clone(target);
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                let (mut non_2xx, mut transport_errors) = (0, 0);
+                while Instant::now() < deadline {
+                    let sent = Instant::now();
+                    match target.request(scenario).send().await {
+                        Ok(response) => {
+                            let ok = response.status().is_success();
+                            // Read the whole body: it is part of the answer.
+                            let body = response.bytes().await;
+                            latencies.push(sent.elapsed());
+                            if !ok {
+                                non_2xx += 1;
+                            } else if body.is_err() {
+                                transport_errors += 1;
+                            }
+                        }
+                        Err(_) => transport_errors += 1,
+                    }
+                }
+                (latencies, non_2xx, transport_errors)
+            })
+        })
+        .collect();
+    let mut outcome = Outcome {
+        name: scenario.name(),
+        requests: 0,
+        elapsed: Duration::ZERO,
+        latencies: Vec::new(),
+        non_2xx: 0,
+        transport_errors: 0,
+    };
+    for task in tasks {
+        let (latencies, non_2xx, transport_errors) = task.await.expect("client task");
+        outcome.latencies.extend(latencies);
+        outcome.non_2xx += non_2xx;
+        outcome.transport_errors += transport_errors;
+    }
+    outcome.elapsed = start.elapsed();
+    outcome.requests = outcome.latencies.len();
+    outcome.latencies.sort_unstable();
+    outcome
+}
+
+async fn bench_backend(db: &BenchDatabase, duration: Duration) -> Vec<Outcome> {
+    let mut settings = Settings::load_from(None, &[]).expect("the embedded defaults are valid");
+    settings.database.url = db.url.clone();
+    settings.server.bind = "127.0.0.1:0".into();
+    settings.server.workers = WORKERS;
+    settings.limits.scale = 100_000.0;
+    let app = Application::build(settings).await.expect("the app builds");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let handle = app.handle();
+    let server = tokio::spawn(app.run_until_stopped());
+
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("HTTP client");
+    let login = "bench_lid".to_string();
+    let response = client
+        .post(format!("{base}/api/v1/accounts"))
+        .json(&json!({"login": login, "password": PASSWORD}))
+        .send()
+        .await
+        .expect("register");
+    assert_eq!(response.status(), 201, "register the bench account");
+    let response = client
+        .post(format!("{base}/api/v1/sessions"))
+        .json(&json!({"login": login, "password": PASSWORD}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(response.status(), 201, "log in the bench account");
+    let body: Value = response.json().await.expect("login answer is JSON");
+    let token = body["token"].as_str().expect("a token").to_string();
+
+    let target = Arc::new(Target {
+        base,
+        client,
+        login,
+        token,
+        counter: AtomicU64::new(0),
+    });
+    let mut outcomes = Vec::new();
+    for scenario in [
+        Scenario::Home,
+        Scenario::Me,
+        Scenario::Login,
+        Scenario::Register,
+    ] {
+        eprintln!("  {} ...", scenario.name());
+        let outcome = run_scenario(&target, scenario, duration).await;
+        eprintln!("  {}", outcome.row());
+        outcomes.push(outcome);
+    }
+
+    // Close the client's connections, then stop the server and let it checkpoint.
+    drop(target);
+    let _ = tokio::time::timeout(Duration::from_secs(15), handle.stop(true)).await;
+    let _ = tokio::time::timeout(Duration::from_secs(15), server).await;
+    outcomes
+}
+
+fn shell(program: &str, args: &[&str]) -> String {
+    Command::new(program)
+        .args(args)
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn machine() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, v)| v.trim().to_string())
+        .unwrap_or_else(|| "unknown".into());
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let memory = meminfo
+        .lines()
+        .find(|l| l.starts_with("MemTotal:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kib| kib.parse::<f64>().ok())
+        .map(|kib| format!("{:.1} GiB", kib / 1024.0 / 1024.0))
+        .unwrap_or_else(|| "unknown".into());
+    format!(
+        "{} CPUs (nproc), {model}, {memory} memory",
+        shell("nproc", &[])
+    )
+}
+
+/// The commit measured, and whether the server's code differs from it.
+fn revision() -> String {
+    let dir = env!("CARGO_MANIFEST_DIR");
+    let commit = shell("git", &["-C", dir, "rev-parse", "--short", "HEAD"]);
+    if commit.is_empty() || commit == "unknown" {
+        return "unknown (not a git checkout)".into();
+    }
+    let changes = shell(
+        "git",
+        &[
+            "-C",
+            dir,
+            "status",
+            "--porcelain",
+            "--",
+            "src",
+            "migrations",
+            "config",
+            "frontend",
+        ],
+    );
+    if changes.is_empty() {
+        format!("{commit} (server code as committed)")
+    } else {
+        format!("{commit} plus uncommitted changes under src/, migrations/, config/ or frontend/")
+    }
+}
+
+/// How busy the CPUs are before the run (other processes), in percent, over one second.
+fn cpu_busy_before() -> String {
+    fn sample() -> Option<(u64, u64)> {
+        let stat = std::fs::read_to_string("/proc/stat").ok()?;
+        let fields: Vec<u64> = stat
+            .lines()
+            .next()?
+            .split_whitespace()
+            .skip(1)
+            .filter_map(|f| f.parse().ok())
+            .collect();
+        // user nice system idle iowait ...
+        let idle = fields.get(3)? + fields.get(4).copied().unwrap_or(0);
+        Some((fields.iter().sum(), idle))
+    }
+    let Some((total0, idle0)) = sample() else {
+        return "unknown".into();
+    };
+    std::thread::sleep(Duration::from_secs(1));
+    let Some((total1, idle1)) = sample() else {
+        return "unknown".into();
+    };
+    let total = total1.saturating_sub(total0).max(1);
+    let busy = total.saturating_sub(idle1.saturating_sub(idle0));
+    format!("{:.0} %", busy as f64 * 100.0 / total as f64)
+}
+
+fn main() {
+    let seconds: u64 = std::env::var("KRING_BENCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .filter(|&s| s > 0)
+        .unwrap_or(5);
+    let duration = Duration::from_secs(seconds);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+
+    let date = shell("date", &["-u"]);
+    let machine = machine();
+    let revision = revision();
+    let busy_before = cpu_busy_before();
+    let mut results: Vec<(&'static str, Vec<Outcome>)> = Vec::new();
+    let mut notes = Vec::new();
+
+    let sqlite = BenchDatabase::sqlite();
+    eprintln!("SQLite ({seconds} s per scenario, {CONCURRENCY} clients):");
+    results.push((
+        sqlite.backend,
+        runtime.block_on(bench_backend(&sqlite, duration)),
+    ));
+    drop(sqlite);
+
+    match BenchDatabase::postgres() {
+        Ok(postgres) => {
+            eprintln!("PostgreSQL ({seconds} s per scenario, {CONCURRENCY} clients):");
+            results.push((
+                postgres.backend,
+                runtime.block_on(bench_backend(&postgres, duration)),
+            ));
+            drop(postgres);
+        }
+        Err(e) => {
+            let note = format!("PostgreSQL was not reachable ({e}); only SQLite was measured.");
+            eprintln!("NOTE: {note}");
+            notes.push(note);
+        }
+    }
+    runtime.shutdown_timeout(Duration::from_secs(5));
+
+    let mut tables = String::new();
+    for (backend, outcomes) in &results {
+        let _ = writeln!(tables, "### {backend}\n\n{TABLE_HEAD}");
+        for outcome in outcomes {
+            let _ = writeln!(tables, "{}", outcome.row());
+        }
+        tables.push('\n');
+    }
+    println!("\n{tables}");
+
+    let mut report = String::new();
+    let _ = writeln!(report, "# HTTP benchmark results\n");
+    let _ = writeln!(report, "- Date: {date}");
+    let _ = writeln!(report, "- Machine: {machine}");
+    let _ = writeln!(report, "- Command: `{COMMAND}`");
+    let _ = writeln!(report, "- Revision: {revision}");
+    let _ = writeln!(
+        report,
+        "- CPU use by other processes in the second before the run: {busy_before}"
+    );
+    let _ = writeln!(
+        report,
+        "- Setup: the real server in-process on 127.0.0.1 (port 0), {WORKERS} HTTP workers, \
+         production argon2id parameters (m=19456 KiB, t=2, p=1, at most 2 hashes at once), \
+         `limits.scale = 100000` so rate limits stay out of the way, no log subscriber \
+         installed. {CONCURRENCY} concurrent clients (one reqwest client, keep-alive) in the same \
+         process, so the load generator shares the CPUs with the server. {seconds} s per \
+         scenario after one unmeasured warm-up request per client; latency is per request, \
+         including reading the body (nearest-rank percentiles). Each backend starts from a \
+         fresh, empty database."
+    );
+    let _ = writeln!(
+        report,
+        "- Scenarios: GET / renders the home page template; GET /api/v1/me looks the bearer \
+         session up in the database; POST /api/v1/sessions logs one account in with the right \
+         password (argon2id verify, a new session row); POST /api/v1/accounts registers a new \
+         name each time (argon2id hash, account and 8 recovery-code rows)."
+    );
+    for note in &notes {
+        let _ = writeln!(report, "- Note: {note}");
+    }
+    let _ = writeln!(report, "\n{}", tables.trim_end());
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/RESULTS.md");
+    std::fs::write(path, report).expect("write benches/RESULTS.md");
+    eprintln!("wrote {path}");
+
+    let failures: usize = results
+        .iter()
+        .flat_map(|(_, o)| o.iter())
+        .map(|o| o.non_2xx + o.transport_errors)
+        .sum();
+    if failures > 0 {
+        eprintln!("FAILED: {failures} requests got a non-2xx answer or no answer (see the table)");
+        std::process::exit(1);
+    }
+}
