@@ -19,6 +19,21 @@ pub struct Steunpunt {
     pub crisis_text: String,
 }
 
+/// A steunpunt by id (for the name and crisis text on its groups' pages).
+pub async fn find(state: &crate::state::AppState, id: &str) -> Result<Option<Steunpunt>, AppError> {
+    let id = id.to_string();
+    state
+        .db
+        .run(move |conn| {
+            Ok(steunpunten::table
+                .find(id)
+                .select(Steunpunt::as_select())
+                .first(conn)
+                .optional()?)
+        })
+        .await
+}
+
 /// The steunpunt named in the configuration; created when the instance has none yet.
 pub fn ensure_default(
     conn: &mut DbConnection,

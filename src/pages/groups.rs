@@ -227,7 +227,7 @@ async fn group_page_response(
         }
         _ => None,
     };
-    let layout = Layout::new(req, state, session.is_some());
+    let layout = Layout::for_group(req, state, session.is_some(), &access.group).await?;
     let view = groups::view(&access);
     let group = &access.group;
     let closed = group.mode == Mode::Closed;
@@ -368,7 +368,7 @@ async fn members(
         let access =
             groups::authorize(&state, session.as_ref(), &slug, Action::ListMembers).await?;
         let members = membership::list(&state, session.as_ref(), &slug).await?;
-        let layout = Layout::new(&req, &state, logged_in);
+        let layout = Layout::for_group(&req, &state, logged_in, &access.group).await?;
         Ok(render(
             StatusCode::OK,
             &MembersPage {
@@ -438,7 +438,7 @@ async fn leaders_page(
             .db
             .run(move |conn| modlog::list(conn, &log_access))
             .await?;
-        let layout = Layout::new(&req, &state, true);
+        let layout = Layout::for_group(&req, &state, true, &access.group).await?;
         let t = layout.t;
         let group = &access.group;
         let closer: Vec<Mode> = Mode::ALL
@@ -558,7 +558,7 @@ async fn invite_card(
     let access = groups::authorize(state, Some(session), slug, Action::ViewGroup).await?;
     let join_url = format!("{}/g/{slug}?code={}", site_origin(req, state), invite.code);
     let page = InviteCardPage {
-        layout: Layout::new(req, state, true),
+        layout: Layout::for_group(req, state, true, &access.group).await?,
         group_name: access.group.name,
         qr_svg: qr_svg(&join_url)?,
         join_url,
@@ -783,7 +783,7 @@ async fn settings_page(
         let access =
             groups::authorize(&state, Some(&session), &slug, Action::EditDirectoryEntry).await?;
         let leaders = membership::leaders(&state, &session, &slug).await?;
-        let layout = Layout::new(&req, &state, true);
+        let layout = Layout::for_group(&req, &state, true, &access.group).await?;
         let t = layout.t;
         let g = &access.group;
         Ok(render(

@@ -45,6 +45,25 @@ impl Layout {
     }
 }
 
+impl Layout {
+    /// The frame of a group's page: its own steunpunt's name and crisis help.
+    pub async fn for_group(
+        req: &HttpRequest,
+        state: &AppState,
+        logged_in: bool,
+        group: &crate::groups::Group,
+    ) -> Result<Layout, AppError> {
+        let mut layout = Layout::new(req, state, logged_in);
+        if group.steunpunt_id != state.home.id
+            && let Some(steunpunt) = crate::steunpunten::find(state, &group.steunpunt_id).await?
+        {
+            layout.steunpunt = steunpunt.name;
+            layout.crisis_text = steunpunt.crisis_text;
+        }
+        Ok(layout)
+    }
+}
+
 pub fn render(status: StatusCode, page: &impl Template) -> HttpResponse {
     match page.render() {
         Ok(html) => HttpResponse::build(status)

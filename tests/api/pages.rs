@@ -253,3 +253,77 @@ mod group_pages {
         assert!(english.contains("Closed: for members only"), "{english}");
     }
 }
+
+mod other_steunpunten {
+    use reqwest::Method;
+    use serde_json::json;
+
+    use crate::backend_tests;
+    use crate::helpers::{PASSWORD, TestApp};
+
+    backend_tests!(a_groups_pages_carry_its_own_steunpunts_crisis_help);
+
+    async fn a_groups_pages_carry_its_own_steunpunts_crisis_help(app: TestApp) {
+        let admin = app.instance_admin().await;
+        let created = app
+            .send_json(
+                Method::POST,
+                "/api/v1/steunpunten",
+                &admin,
+                Some(&json!({"slug": "zuid", "name": "Steunpunt Zuid",
+                    "crisis_text": "Crisislijn Zuid: bel 0800-1234"})),
+            )
+            .await;
+        assert_eq!(created.status(), 201);
+        app.send_json(
+            Method::POST,
+            "/api/v1/staff-accounts",
+            &admin,
+            Some(&json!({"login": "staf_zuid", "password": PASSWORD})),
+        )
+        .await;
+        app.send_json(
+            Method::POST,
+            "/api/v1/steunpunten/zuid/admins",
+            &admin,
+            Some(&json!({"login": "staf_zuid"})),
+        )
+        .await;
+        let staff = app.login("staf_zuid", PASSWORD).await;
+        let group = app
+            .send_json(
+                Method::POST,
+                "/api/v1/groups",
+                &staff,
+                Some(
+                    &json!({"steunpunt": "zuid", "slug": "zuid-open", "name": "Open Zuid",
+                    "mode": "open", "listed": true, "theme": "relatives"}),
+                ),
+            )
+            .await;
+        assert_eq!(group.status(), 201);
+        let html = app
+            .api
+            .get(app.url("/g/zuid-open"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains("Crisislijn Zuid") && html.contains("Steunpunt Zuid"),
+            "{html}"
+        );
+        let home = app
+            .api
+            .get(app.url("/"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(home.contains("0800-0113"));
+    }
+}
