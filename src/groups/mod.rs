@@ -657,44 +657,6 @@ impl GroupChange {
     }
 }
 
-/// The gates a join passes through under a join policy: (an introduction a leader approves,
-/// an invite code).
-fn gates(policy: JoinPolicy) -> (bool, bool) {
-    match policy {
-        JoinPolicy::Approval => (true, false),
-        JoinPolicy::Invite => (false, true),
-        JoinPolicy::InviteAndApproval => (true, true),
-    }
-}
-
-/// How a change of access settings moves a group along the spectrum.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Openness {
-    Same,
-    /// Nobody new can reach the content (leaders may do this at any time).
-    MoreClosed,
-    /// Content may reach people it was not written for (the steunpunt, with confirmation).
-    MoreOpen,
-}
-
-/// Classifies `old` to `new`. Anything that drops a gate or widens the audience counts as
-/// more open, even when something else closes at the same time.
-pub fn openness_change(old: GroupFacts, new: GroupFacts) -> Openness {
-    if old == new {
-        return Openness::Same;
-    }
-    let policy_opens = old.mode == Mode::Closed && new.mode == Mode::Closed && {
-        let (old_approval, old_invite) = gates(old.join_policy);
-        let (new_approval, new_invite) = gates(new.join_policy);
-        (old_approval && !new_approval) || (old_invite && !new_invite)
-    };
-    if new.mode < old.mode || (new.listed && !old.listed) || policy_opens {
-        Openness::MoreOpen
-    } else {
-        Openness::MoreClosed
-    }
-}
-
 /// Checks every part of `change` against the policy, for `access` as it is now.
 fn check_change(access: &GroupAccess, change: &GroupChange) -> Result<GroupFacts, AppError> {
     let old = access.group.facts();
@@ -712,13 +674,13 @@ fn check_change(access: &GroupAccess, change: &GroupChange) -> Result<GroupFacts
         access.check(Action::EditHouseRules)?;
         asked = true;
     }
-    match openness_change(old, new) {
-        Openness::Same => {}
-        Openness::MoreClosed => {
+    match policy::openness_change(old, new) {
+        policy::Openness::Same => {}
+        policy::Openness::MoreClosed => {
             access.check(Action::MakeMoreClosed)?;
             asked = true;
         }
-        Openness::MoreOpen => {
+        policy::Openness::MoreOpen => {
             access.check(Action::MakeMoreOpen)?;
             if !change.confirm_wider_audience {
                 return Err(AppError::conflict(

@@ -315,6 +315,44 @@ pub fn decide(actor: &Actor, group: &GroupFacts, action: Action) -> Decision {
     }
 }
 
+/// The gates a join passes through under a join policy: (an introduction a leader approves,
+/// an invite code).
+fn gates(policy: JoinPolicy) -> (bool, bool) {
+    match policy {
+        JoinPolicy::Approval => (true, false),
+        JoinPolicy::Invite => (false, true),
+        JoinPolicy::InviteAndApproval => (true, true),
+    }
+}
+
+/// How a change of access settings moves a group along the spectrum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Openness {
+    Same,
+    /// Nobody new can reach the content (leaders may do this at any time).
+    MoreClosed,
+    /// Content may reach people it was not written for (the steunpunt, with confirmation).
+    MoreOpen,
+}
+
+/// Classifies `old` to `new`. Anything that drops a gate or widens the audience counts as
+/// more open, even when something else closes at the same time.
+pub fn openness_change(old: GroupFacts, new: GroupFacts) -> Openness {
+    if old == new {
+        return Openness::Same;
+    }
+    let policy_opens = old.mode == Mode::Closed && new.mode == Mode::Closed && {
+        let (old_approval, old_invite) = gates(old.join_policy);
+        let (new_approval, new_invite) = gates(new.join_policy);
+        (old_approval && !new_approval) || (old_invite && !new_invite)
+    };
+    if new.mode < old.mode || (new.listed && !old.listed) || policy_opens {
+        Openness::MoreOpen
+    } else {
+        Openness::MoreClosed
+    }
+}
+
 /// Who is asking, as far as one steunpunt is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SteunpuntActor {
@@ -536,6 +574,84 @@ mod tests {
                 expected(i),
                 "{act:?} instance"
             );
+        }
+    }
+
+    #[test]
+    fn openness_changes_are_classified_conservatively() {
+        use JoinPolicy::*;
+        use Mode::*;
+        let g = |mode, join_policy, listed| GroupFacts {
+            mode,
+            join_policy,
+            listed,
+        };
+        let cases = [
+            (
+                g(Open, Approval, true),
+                g(Open, Approval, true),
+                Openness::Same,
+            ),
+            (
+                g(Open, Approval, true),
+                g(Closed, Invite, true),
+                Openness::MoreClosed,
+            ),
+            (
+                g(Closed, Invite, true),
+                g(Closed, Invite, false),
+                Openness::MoreClosed,
+            ),
+            (
+                g(Closed, Invite, true),
+                g(Closed, InviteAndApproval, true),
+                Openness::MoreClosed,
+            ),
+            (
+                g(Closed, Approval, true),
+                g(Closed, InviteAndApproval, true),
+                Openness::MoreClosed,
+            ),
+            (
+                g(Closed, InviteAndApproval, true),
+                g(Closed, Invite, true),
+                Openness::MoreOpen,
+            ),
+            (
+                g(Closed, Approval, true),
+                g(Closed, Invite, true),
+                Openness::MoreOpen,
+            ),
+            (
+                g(Closed, Invite, true),
+                g(Registered, Invite, true),
+                Openness::MoreOpen,
+            ),
+            (
+                g(ReadOnly, Approval, false),
+                g(ReadOnly, Approval, true),
+                Openness::MoreOpen,
+            ),
+            // Closing one way while opening another is still opening.
+            (
+                g(Registered, Approval, true),
+                g(Closed, Approval, true),
+                Openness::MoreClosed,
+            ),
+            (
+                g(Registered, Approval, false),
+                g(Closed, Approval, true),
+                Openness::MoreOpen,
+            ),
+            // The join policy of a group that is not closed does not matter.
+            (
+                g(Open, Approval, true),
+                g(Open, Invite, true),
+                Openness::MoreClosed,
+            ),
+        ];
+        for (old, new, expected) in cases {
+            assert_eq!(openness_change(old, new), expected, "{old:?} -> {new:?}");
         }
     }
 
