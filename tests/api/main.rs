@@ -12,4 +12,5 @@ mod operations;
 mod pages;
 mod privacy;
 mod retention;
+mod route_sweep;
 mod security;

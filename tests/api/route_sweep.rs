@@ -1,0 +1,220 @@
+//! Every read route of a group, for every role, in every kind of group, answers as the policy
+//! decides for the access rule the route declares in the inventory. Ties what the inventory
+//! says to what the handlers do.
+
+use kring::policy::{
+    self, Action, Actor, Decision, Denial, GroupFacts, JoinPolicy, Mode, Relation,
+};
+use kring::web::routes::{self, Access};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::backend_tests;
+use crate::helpers::TestApp;
+
+backend_tests!(every_group_read_route_answers_as_the_policy_decides);
+
+struct Role {
+    name: &'static str,
+    token: Option<String>,
+    actor: Actor,
+}
+
+fn account(relation: Relation) -> Actor {
+    Actor {
+        account: true,
+        relation,
+        ..Actor::GUEST
+    }
+}
+
+fn status_of(denial: Denial) -> u16 {
+    match denial {
+        Denial::LoginRequired => 401,
+        Denial::Forbidden | Denial::InviteRequired => 403,
+        Denial::NotFound => 404,
+        Denial::MembershipRequired | Denial::AlreadyMember | Denial::AlreadyPending => 409,
+    }
+}
+
+async fn every_group_read_route_answers_as_the_policy_decides(app: TestApp) {
+    let sp = app.steunpunt_admin().await;
+    let groups = [
+        ("sweep-open", Mode::Open, JoinPolicy::Approval, true),
+        (
+            "sweep-registered",
+            Mode::Registered,
+            JoinPolicy::Approval,
+            true,
+        ),
+        ("sweep-closed", Mode::Closed, JoinPolicy::Approval, true),
+        ("sweep-hidden", Mode::Closed, JoinPolicy::Invite, false),
+    ];
+    let (_, member) = app.member().await;
+    let (_, banned) = app.member().await;
+    let (_, outsider) = app.member().await;
+    let leader_login = "sweep_leader";
+    app.register(leader_login).await;
+    let leader = app.login(leader_login, crate::helpers::PASSWORD).await;
+    for (slug, mode, policy, listed) in groups {
+        let policy_name = (mode == Mode::Closed).then_some(policy.as_str());
+        app.group(&sp, slug, mode.as_str(), policy_name, listed)
+            .await;
+        let code = app.invite(&sp, slug, "leader", 1).await;
+        let joined = app
+            .join(
+                &leader,
+                slug,
+                json!({"display_name": "Leider", "invite_code": code}),
+            )
+            .await;
+        assert_eq!(joined.status(), 201);
+        for (token, name) in [(&member, "Lid"), (&banned, "Geweerd")] {
+            let code = app.invite(&leader, slug, "member", 1).await;
+            let joined: Value = app
+                .join(
+                    token,
+                    slug,
+                    json!({"display_name": name, "invite_code": code}),
+                )
+                .await
+                .json()
+                .await
+                .unwrap();
+            if name == "Geweerd" {
+                let id = joined["membership"]["id"].as_str().unwrap();
+                let ban = app
+                    .send_json(
+                        Method::POST,
+                        &format!("/api/v1/groups/{slug}/members/{id}/ban"),
+                        &leader,
+                        Some(&json!({"reason": "voor de test"})),
+                    )
+                    .await;
+                assert_eq!(ban.status(), 200);
+            }
+        }
+    }
+    let roles = [
+        Role {
+            name: "guest",
+            token: None,
+            actor: Actor::GUEST,
+        },
+        Role {
+            name: "account",
+            token: Some(outsider),
+            actor: account(Relation::None),
+        },
+        Role {
+            name: "member",
+            token: Some(member),
+            actor: account(Relation::Member),
+        },
+        Role {
+            name: "leader",
+            token: Some(leader),
+            actor: account(Relation::Leader),
+        },
+        Role {
+            name: "banned",
+            token: Some(banned),
+            actor: Actor {
+                banned: true,
+                ..account(Relation::Member)
+            },
+        },
+        Role {
+            name: "steunpunt admin",
+            token: Some(sp),
+            actor: Actor {
+                steunpunt_admin: true,
+                ..account(Relation::None)
+            },
+        },
+    ];
+    let reads: Vec<_> = routes::inventory()
+        .into_iter()
+        .filter(|r| r.method == actix_web::http::Method::GET)
+        .filter(|r| {
+            r.path.contains("{slug}")
+                && r.path.matches('{').count() == 1
+                && (r.path.starts_with("/api/v1/groups/") || r.path.starts_with("/g/"))
+        })
+        .collect();
+    assert!(reads.len() >= 10, "only {} group read routes", reads.len());
+    let mut failures = vec![];
+    let mut checked = 0;
+    for route in &reads {
+        let actions: Vec<Action> = route
+            .access
+            .iter()
+            .filter_map(|a| match a {
+                Access::Group(action) => Some(*action),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            !actions.is_empty(),
+            "{} declares no group action",
+            route.path
+        );
+        for (slug, mode, join_policy, listed) in groups {
+            let facts = GroupFacts {
+                mode,
+                join_policy,
+                listed,
+            };
+            let path = route.path.replace("{slug}", slug);
+            for role in &roles {
+                let decisions: Vec<Decision> = actions
+                    .iter()
+                    .map(|a| policy::decide(&role.actor, &facts, *a))
+                    .collect();
+                let mut request = app.api.get(app.url(&path));
+                if let Some(token) = &role.token {
+                    request = request.bearer_auth(token);
+                }
+                let status = request.send().await.unwrap().status().as_u16();
+                // What the same person gets for a group that does not exist at all.
+                let mut missing = app
+                    .api
+                    .get(app.url(&route.path.replace("{slug}", "no-such-group")));
+                if let Some(token) = &role.token {
+                    missing = missing.bearer_auth(token);
+                }
+                let missing_status = missing.send().await.unwrap().status().as_u16();
+                checked += 1;
+                let allowed = decisions.iter().any(|d| d.is_allowed());
+                let ok = if allowed {
+                    // Allowed: served (one's own join request may simply not exist).
+                    status == 200 || (path.ends_with("/join-request") && status == 404)
+                } else {
+                    let denials: Vec<u16> = decisions
+                        .iter()
+                        .filter_map(|d| match d {
+                            Decision::Deny(denial) => Some(status_of(*denial)),
+                            Decision::Allow => None,
+                        })
+                        .collect();
+                    // Pages send a guest to the login page instead of a bare 401; and a hidden
+                    // group may answer anything, as long as it is what a group that does not
+                    // exist answers (e.g. "log in first" on a route for accounts only).
+                    denials.contains(&status)
+                        || (route.path.starts_with("/g/")
+                            && denials.contains(&401)
+                            && status == 303)
+                        || (denials.contains(&404) && status == missing_status)
+                };
+                if !ok {
+                    failures.push(format!(
+                        "{} as {}: got {status}, policy says {decisions:?}",
+                        path, role.name
+                    ));
+                }
+            }
+        }
+    }
+    assert!(checked > 200, "only {checked} checks");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
