@@ -263,3 +263,59 @@ pub async fn groups_of(
     };
     crate::groups::directory(state, Some(session), filter).await
 }
+
+/// Every steunpunt, for the instance admin's page.
+pub async fn all(
+    state: &crate::state::AppState,
+    session: &crate::sessions::Session,
+) -> Result<Vec<SteunpuntView>, AppError> {
+    let session = session.clone();
+    state
+        .db
+        .run(move |conn| {
+            let actor = steunpunt_actor(conn, None, &session)?;
+            crate::policy::decide_steunpunt(
+                &actor,
+                crate::policy::SteunpuntAction::CreateSteunpunt,
+            )
+            .require()?;
+            Ok(steunpunten::table
+                .order(steunpunten::name)
+                .select((
+                    steunpunten::slug,
+                    steunpunten::name,
+                    steunpunten::crisis_text,
+                ))
+                .load::<(String, String, String)>(conn)?
+                .into_iter()
+                .map(|(slug, name, crisis_text)| SteunpuntView {
+                    slug,
+                    name,
+                    crisis_text,
+                })
+                .collect())
+        })
+        .await
+}
+
+/// Creates a staff account (instance admin); returns its one-time recovery codes.
+pub async fn create_staff(
+    state: &crate::state::AppState,
+    session: &crate::sessions::Session,
+    login: &str,
+    password: String,
+) -> Result<Vec<String>, AppError> {
+    let actor = crate::policy::SteunpuntActor {
+        account: true,
+        admin_here: false,
+        instance_admin: session.account.role == crate::accounts::Role::InstanceAdmin,
+    };
+    crate::policy::decide_steunpunt(
+        &actor,
+        crate::policy::SteunpuntAction::AppointSteunpuntAdmin,
+    )
+    .require()?;
+    let created =
+        crate::accounts::create(state, login, password, crate::accounts::Role::Staff).await?;
+    Ok(created.recovery_codes)
+}

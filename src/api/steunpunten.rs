@@ -6,10 +6,8 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::accounts::{Credentials, RecoveryCodes};
-use crate::accounts::{self, Role};
 use crate::error::{AppError, ErrorBody};
 use crate::groups::DirectoryEntry;
-use crate::policy::{self, SteunpuntAction, SteunpuntActor};
 use crate::state::AppState;
 use crate::steunpunten::{self, NewSteunpunt, SteunpuntView};
 use crate::web::auth::Authenticated;
@@ -71,15 +69,9 @@ pub async fn create_staff(
     Authenticated(session): Authenticated,
     body: web::Json<Credentials>,
 ) -> Result<HttpResponse, AppError> {
-    let actor = SteunpuntActor {
-        account: true,
-        admin_here: false,
-        instance_admin: session.account.role == Role::InstanceAdmin,
-    };
-    policy::decide_steunpunt(&actor, SteunpuntAction::AppointSteunpuntAdmin).require()?;
     let body = body.into_inner();
-    let created = accounts::create(&state, &body.login, body.password, Role::Staff).await?;
+    let codes = steunpunten::create_staff(&state, &session, &body.login, body.password).await?;
     Ok(HttpResponse::Created().json(RecoveryCodes {
-        recovery_codes: created.recovery_codes,
+        recovery_codes: codes,
     }))
 }

@@ -6,6 +6,7 @@
 mod account;
 mod assets;
 mod groups;
+mod instance;
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::http::{StatusCode, header};
@@ -214,6 +215,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     assets::configure(cfg);
     account::configure(cfg);
     groups::configure(cfg);
+    instance::configure(cfg);
 }
 
 #[cfg(test)]

@@ -327,3 +327,97 @@ mod other_steunpunten {
         assert!(home.contains("0800-0113"));
     }
 }
+
+mod instance_admin_pages {
+    use crate::backend_tests;
+    use crate::helpers::{PASSWORD, TestApp};
+
+    backend_tests!(the_instance_admin_works_through_the_pages);
+
+    async fn the_instance_admin_works_through_the_pages(app: TestApp) {
+        app.register("opa_beheer").await;
+        app.set_role("opa_beheer", "instance_admin").await;
+        let admin = app.browser();
+        admin
+            .post(app.url("/login"))
+            .form(&[("login", "opa_beheer"), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        let account = admin
+            .get(app.url("/account"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(account.contains("href=\"/beheer\""));
+        let created = admin
+            .post(app.url("/beheer/steunpunten"))
+            .form(&[
+                ("name", "Steunpunt West"),
+                ("slug", "west"),
+                ("crisis_text", "Bel 113."),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(created.status(), 303);
+        let staff = admin
+            .post(app.url("/beheer/staf"))
+            .form(&[("login", "staf_west"), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(staff.status(), 201);
+        assert_eq!(staff.text().await.unwrap().matches("<li><code>").count(), 8);
+        let not_staff = admin
+            .post(app.url("/beheer/steunpuntbeheerders"))
+            .form(&[("steunpunt", "west"), ("login", "opa_beheer")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(not_staff.status(), 422);
+        let appointed = admin
+            .post(app.url("/beheer/steunpuntbeheerders"))
+            .form(&[("steunpunt", "west"), ("login", "staf_west")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(appointed.status(), 303);
+        let page = admin
+            .get(app.url("/beheer"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("Steunpunt West"));
+
+        let staff = app.browser();
+        staff
+            .post(app.url("/login"))
+            .form(&[("login", "staf_west"), ("password", PASSWORD)])
+            .send()
+            .await
+            .unwrap();
+        let overview = staff.get(app.url("/steunpunt/west")).send().await.unwrap();
+        assert_eq!(overview.status(), 200);
+        assert_eq!(
+            staff.get(app.url("/beheer")).send().await.unwrap().status(),
+            403
+        );
+        let home = staff
+            .get(app.url("/steunpunt/steunpunt"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            home.status(),
+            403,
+            "admin of West, not of the home steunpunt"
+        );
+    }
+}

@@ -1,0 +1,175 @@
+//! The instance admin's page: steunpunten, staff accounts, and who administers which
+//! steunpunt. The policy decides (steunpunt actions); this page only shows and forwards.
+
+use actix_web::http::{Method, StatusCode};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{ErrorPage, Layout, render, see_other};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::steunpunten::{self, NewSteunpunt, SteunpuntView};
+use crate::web::auth::MaybeAuthenticated;
+use crate::web::routes::{self, Access};
+
+#[derive(Template)]
+#[template(path = "instance.html")]
+struct InstancePage {
+    layout: Layout,
+    steunpunten: Vec<SteunpuntView>,
+    notice: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "recovery_codes.html")]
+struct StaffCodesPage {
+    layout: Layout,
+    codes: Vec<String>,
+}
+
+fn failed(req: &HttpRequest, state: &AppState, error: &AppError) -> HttpResponse {
+    let layout = Layout::new(req, state, true);
+    let heading = layout.t.get("error.heading").to_string();
+    let message = layout.t.error(error.code()).to_string();
+    render(
+        super::error_status(error),
+        &ErrorPage {
+            layout,
+            heading,
+            message,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct DoneQuery {
+    done: Option<String>,
+}
+
+async fn page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    MaybeAuthenticated(session): MaybeAuthenticated,
+    query: web::Query<DoneQuery>,
+) -> HttpResponse {
+    let Some(session) = session else {
+        return see_other("/login?next=/beheer");
+    };
+    match steunpunten::all(&state, &session).await {
+        Ok(list) => {
+            let layout = Layout::new(&req, &state, true);
+            let notice = match query.done.as_deref() {
+                Some("steunpunt") => Some(layout.t.get("instance.steunpunt_created").to_string()),
+                Some("admin") => Some(layout.t.get("instance.admin_appointed").to_string()),
+                _ => None,
+            };
+            render(
+                StatusCode::OK,
+                &InstancePage {
+                    layout,
+                    steunpunten: list,
+                    notice,
+                },
+            )
+        }
+        Err(e) => failed(&req, &state, &e),
+    }
+}
+
+async fn create_steunpunt(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    MaybeAuthenticated(session): MaybeAuthenticated,
+    form: web::Form<NewSteunpunt>,
+) -> HttpResponse {
+    let Some(session) = session else {
+        return see_other("/login?next=/beheer");
+    };
+    match steunpunten::create(&state, &session, form.into_inner()).await {
+        Ok(_) => see_other("/beheer?done=steunpunt"),
+        Err(e) => failed(&req, &state, &e),
+    }
+}
+
+#[derive(Deserialize)]
+struct StaffForm {
+    login: String,
+    password: String,
+}
+
+async fn create_staff(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    MaybeAuthenticated(session): MaybeAuthenticated,
+    form: web::Form<StaffForm>,
+) -> HttpResponse {
+    let Some(session) = session else {
+        return see_other("/login?next=/beheer");
+    };
+    let form = form.into_inner();
+    match steunpunten::create_staff(&state, &session, &form.login, form.password).await {
+        Ok(codes) => render(
+            StatusCode::CREATED,
+            &StaffCodesPage {
+                layout: Layout::new(&req, &state, true),
+                codes,
+            },
+        ),
+        Err(e) => failed(&req, &state, &e),
+    }
+}
+
+#[derive(Deserialize)]
+struct AppointForm {
+    steunpunt: String,
+    login: String,
+}
+
+async fn appoint(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    MaybeAuthenticated(session): MaybeAuthenticated,
+    form: web::Form<AppointForm>,
+) -> HttpResponse {
+    let Some(session) = session else {
+        return see_other("/login?next=/beheer");
+    };
+    match steunpunten::appoint_admin(&state, &session, &form.steunpunt, &form.login).await {
+        Ok(()) => see_other("/beheer?done=admin"),
+        Err(e) => failed(&req, &state, &e),
+    }
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    use crate::policy::SteunpuntAction as S;
+    use Access::Steunpunt;
+    routes::add(
+        cfg,
+        Method::GET,
+        "/beheer",
+        &[Steunpunt(S::CreateSteunpunt)],
+        page,
+    );
+    routes::add(
+        cfg,
+        Method::POST,
+        "/beheer/steunpunten",
+        &[Steunpunt(S::CreateSteunpunt)],
+        create_steunpunt,
+    );
+    routes::add(
+        cfg,
+        Method::POST,
+        "/beheer/staf",
+        &[Steunpunt(S::AppointSteunpuntAdmin)],
+        create_staff,
+    );
+    routes::add(
+        cfg,
+        Method::POST,
+        "/beheer/steunpuntbeheerders",
+        &[Steunpunt(S::AppointSteunpuntAdmin)],
+        appoint,
+    );
+}
