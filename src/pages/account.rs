@@ -10,7 +10,7 @@ use crate::accounts::{self, Account};
 use crate::error::AppError;
 use crate::sessions::{self, Session};
 use crate::state::AppState;
-use crate::web::auth::{self, MaybeAuthenticated};
+use crate::web::auth::{self, MaybeAuthenticated, PageSession};
 use crate::web::client;
 
 #[derive(Template)]
@@ -292,12 +292,9 @@ async fn account_page(
 async fn account(
     req: HttpRequest,
     state: web::Data<AppState>,
-    MaybeAuthenticated(session): MaybeAuthenticated,
+    PageSession(session): PageSession,
     query: web::Query<NoticeQuery>,
 ) -> HttpResponse {
-    let Some(session) = session else {
-        return see_other("/login");
-    };
     let notice = match query.done.as_deref() {
         Some("password") => Some("account.password_changed"),
         _ => None,
@@ -308,12 +305,9 @@ async fn account(
 async fn change_password(
     req: HttpRequest,
     state: web::Data<AppState>,
-    MaybeAuthenticated(session): MaybeAuthenticated,
+    PageSession(session): PageSession,
     form: web::Form<PasswordChangeForm>,
 ) -> HttpResponse {
-    let Some(session) = session else {
-        return see_other("/login");
-    };
     let form = form.into_inner();
     match accounts::change_password(
         &state,
@@ -333,12 +327,9 @@ async fn change_password(
 async fn renew_recovery_codes(
     req: HttpRequest,
     state: web::Data<AppState>,
-    MaybeAuthenticated(session): MaybeAuthenticated,
+    PageSession(session): PageSession,
     form: web::Form<PasswordForm>,
 ) -> HttpResponse {
-    let Some(session) = session else {
-        return see_other("/login");
-    };
     let source = client::source_key(&req, &state.settings.server.trusted_proxies);
     match accounts::renew_recovery_codes(
         &state,
@@ -362,12 +353,9 @@ async fn renew_recovery_codes(
 async fn delete_account(
     req: HttpRequest,
     state: web::Data<AppState>,
-    MaybeAuthenticated(session): MaybeAuthenticated,
+    PageSession(session): PageSession,
     form: web::Form<PasswordForm>,
 ) -> Result<HttpResponse, AppError> {
-    let Some(session) = session else {
-        return Ok(see_other("/login"));
-    };
     let source = client::source_key(&req, &state.settings.server.trusted_proxies);
     match accounts::erase(
         &state,

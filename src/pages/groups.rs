@@ -9,7 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{ErrorPage, Layout, render, see_other};
+use super::{Layout, error_page, render, see_other};
 use crate::error::AppError;
 use crate::groups::invites::{self, CreatedInvite, InviteView, NewInvite};
 use crate::groups::membership::{self, JoinRequestBody, MemberView, SanctionKind};
@@ -24,7 +24,7 @@ use crate::markdown::SanitizedHtml;
 use crate::policy::{Action, JoinPolicy, Mode};
 use crate::sessions::Session;
 use crate::state::AppState;
-use crate::web::auth::MaybeAuthenticated;
+use crate::web::auth::{MaybeAuthenticated, PageSession};
 use crate::web::client;
 use crate::web::routes::{self, Access};
 
@@ -76,25 +76,6 @@ fn choices<T: Copy + PartialEq>(
             selected: current == Some(*v),
         })
         .collect()
-}
-
-fn error_page(
-    req: &HttpRequest,
-    state: &AppState,
-    logged_in: bool,
-    error: &AppError,
-) -> HttpResponse {
-    let layout = Layout::new(req, state, logged_in);
-    let heading = layout.t.get("error.heading").to_string();
-    let message = layout.t.error(error.code()).to_string();
-    render(
-        super::error_status(error),
-        &ErrorPage {
-            layout,
-            heading,
-            message,
-        },
-    )
 }
 
 /// Sends page handlers' errors to an error page; `Ok` passes through.
@@ -282,13 +263,10 @@ struct JoinForm {
 async fn join(
     req: HttpRequest,
     state: web::Data<AppState>,
-    MaybeAuthenticated(session): MaybeAuthenticated,
+    PageSession(session): PageSession,
     slug: web::Path<String>,
     form: web::Form<JoinForm>,
 ) -> HttpResponse {
-    let Some(session) = session else {
-        return see_other("/login");
-    };
     let form = form.into_inner();
     let body = JoinRequestBody {
         display_name: form.display_name.clone(),
@@ -316,12 +294,9 @@ async fn join(
 async fn leave(
     req: HttpRequest,
     state: web::Data<AppState>,
-    MaybeAuthenticated(session): MaybeAuthenticated,
+    PageSession(session): PageSession,
     slug: web::Path<String>,
 ) -> HttpResponse {
-    let Some(session) = session else {
-        return see_other("/login");
-    };
     let result = membership::leave(&state, &session, &slug)
         .await
         .map(|_| see_other(&format!("/g/{slug}")));
@@ -336,13 +311,10 @@ struct RenameForm {
 async fn rename(
     req: HttpRequest,
     state: web::Data<AppState>,
-    MaybeAuthenticated(session): MaybeAuthenticated,
+    PageSession(session): PageSession,
     slug: web::Path<String>,
     form: web::Form<RenameForm>,
 ) -> HttpResponse {
-    let Some(session) = session else {
-        return see_other("/login");
-    };
     let result = membership::rename(&state, &session, &slug, &form.display_name)
         .await
         .map(|_| see_other(&format!("/g/{slug}")));
@@ -421,12 +393,9 @@ fn log_lines(t: &Catalogue, entries: Vec<ModlogEntry>) -> Vec<LogLine> {
 async fn leaders_page(
     req: HttpRequest,
     state: web::Data<AppState>,
-    MaybeAuthenticated(session): MaybeAuthenticated,
+    PageSession(session): PageSession,
     slug: web::Path<String>,
 ) -> HttpResponse {
-    let Some(session) = session else {
-        return see_other("/login");
-    };
     let result = async {
         let access: GroupAccess =
             groups::authorize(&state, Some(&session), &slug, Action::ViewJoinRequests).await?;
@@ -480,13 +449,10 @@ struct DecisionForm {
 async fn decide(
     req: HttpRequest,
     state: web::Data<AppState>,
-    MaybeAuthenticated(session): MaybeAuthenticated,
+    PageSession(session): PageSession,
     path: web::Path<(String, String)>,
     form: web::Form<DecisionForm>,
 ) -> HttpResponse {
-    let Some(session) = session else {
-        return see_other("/login");
-    };
     let (slug, id) = path.into_inner();
     let decision = requests::Decision {
         approve: form.approve == "yes",
@@ -571,13 +537,10 @@ async fn invite_card(
 async fn create_member_invite(
     req: HttpRequest,
     state: web::Data<AppState>,
-    MaybeAuthenticated(session): MaybeAuthenticated,
+    PageSession(session): PageSession,
     slug: web::Path<String>,
     form: web::Form<InviteForm>,
 ) -> HttpResponse {
-    let Some(session) = session else {
-        return see_other("/login");
-    };
     let back = format!("/g/{slug}/beheer");
     let result = invite_card(
         &req,
@@ -595,13 +558,10 @@ async fn create_member_invite(
 async fn create_leader_invite(
     req: HttpRequest,
     state: web::Data<AppState>,
-    MaybeAuthenticated(session): MaybeAuthenticated,
+    PageSession(session): PageSession,
     slug: web::Path<String>,
     form: web::Form<InviteForm>,
 ) -> HttpResponse {
-    let Some(session) = session else {
-        return see_other("/login");
-    };
     let back = format!("/g/{slug}/instellingen");
     let result = invite_card(
         &req,
@@ -619,12 +579,9 @@ async fn create_leader_invite(
 async fn revoke_invite(
     req: HttpRequest,
     state: web::Data<AppState>,
-    MaybeAuthenticated(session): MaybeAuthenticated,
+    PageSession(session): PageSession,
     path: web::Path<(String, String)>,
 ) -> HttpResponse {
-    let Some(session) = session else {
-        return see_other("/login");
-    };
     let (slug, id) = path.into_inner();
     let result = invites::revoke(&state, &session, &slug, &id)
         .await
@@ -642,13 +599,10 @@ struct SanctionForm {
 async fn moderate(
     req: HttpRequest,
     state: web::Data<AppState>,
-    MaybeAuthenticated(session): MaybeAuthenticated,
+    PageSession(session): PageSession,
     path: web::Path<(String, String, String)>,
     form: web::Form<SanctionForm>,
 ) -> HttpResponse {
-    let Some(session) = session else {
-        return see_other("/login");
-    };
     let (slug, id, what) = path.into_inner();
     let result = async {
         match what.as_str() {
@@ -696,13 +650,10 @@ struct HouseRulesForm {
 async fn house_rules(
     req: HttpRequest,
     state: web::Data<AppState>,
-    MaybeAuthenticated(session): MaybeAuthenticated,
+    PageSession(session): PageSession,
     slug: web::Path<String>,
     form: web::Form<HouseRulesForm>,
 ) -> HttpResponse {
-    let Some(session) = session else {
-        return see_other("/login");
-    };
     let change = GroupChange {
         house_rules: Some(form.into_inner().house_rules),
         ..Default::default()
@@ -727,13 +678,10 @@ struct AccessForm {
 async fn change_access(
     req: HttpRequest,
     state: web::Data<AppState>,
-    MaybeAuthenticated(session): MaybeAuthenticated,
+    PageSession(session): PageSession,
     slug: web::Path<String>,
     form: web::Form<AccessForm>,
 ) -> HttpResponse {
-    let Some(session) = session else {
-        return see_other("/login");
-    };
     let form = form.into_inner();
     let result = async {
         let mode = Mode::parse(&form.mode)
@@ -773,12 +721,9 @@ struct SettingsPage {
 async fn settings_page(
     req: HttpRequest,
     state: web::Data<AppState>,
-    MaybeAuthenticated(session): MaybeAuthenticated,
+    PageSession(session): PageSession,
     slug: web::Path<String>,
 ) -> HttpResponse {
-    let Some(session) = session else {
-        return see_other("/login");
-    };
     let result = async {
         let access =
             groups::authorize(&state, Some(&session), &slug, Action::EditDirectoryEntry).await?;
@@ -824,13 +769,10 @@ struct DirectoryForm {
 async fn save_settings(
     req: HttpRequest,
     state: web::Data<AppState>,
-    MaybeAuthenticated(session): MaybeAuthenticated,
+    PageSession(session): PageSession,
     slug: web::Path<String>,
     form: web::Form<DirectoryForm>,
 ) -> HttpResponse {
-    let Some(session) = session else {
-        return see_other("/login");
-    };
     let form = form.into_inner();
     let change = GroupChange {
         name: Some(form.name),
@@ -852,12 +794,9 @@ async fn save_settings(
 async fn remove_leader(
     req: HttpRequest,
     state: web::Data<AppState>,
-    MaybeAuthenticated(session): MaybeAuthenticated,
+    PageSession(session): PageSession,
     path: web::Path<(String, String)>,
 ) -> HttpResponse {
-    let Some(session) = session else {
-        return see_other("/login");
-    };
     let (slug, id) = path.into_inner();
     let result = membership::remove_leader(&state, &session, &slug, &id)
         .await
@@ -879,12 +818,9 @@ struct SteunpuntPage {
 async fn steunpunt_page(
     req: HttpRequest,
     state: web::Data<AppState>,
-    MaybeAuthenticated(session): MaybeAuthenticated,
+    PageSession(session): PageSession,
     slug: web::Path<String>,
 ) -> HttpResponse {
-    let Some(session) = session else {
-        return see_other("/login");
-    };
     let result = async {
         let entries = crate::steunpunten::groups_of(&state, &session, &slug).await?;
         let layout = Layout::new(&req, &state, true);
@@ -919,13 +855,10 @@ struct NewGroupForm {
 async fn create_group(
     req: HttpRequest,
     state: web::Data<AppState>,
-    MaybeAuthenticated(session): MaybeAuthenticated,
+    PageSession(session): PageSession,
     steunpunt: web::Path<String>,
     form: web::Form<NewGroupForm>,
 ) -> HttpResponse {
-    let Some(session) = session else {
-        return see_other("/login");
-    };
     let form = form.into_inner();
     let result = async {
         let new = NewGroup {

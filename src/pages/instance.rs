@@ -6,11 +6,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{ErrorPage, Layout, render, see_other};
-use crate::error::AppError;
+use super::{Layout, error_page, render, see_other};
 use crate::state::AppState;
 use crate::steunpunten::{self, NewSteunpunt, SteunpuntView};
-use crate::web::auth::MaybeAuthenticated;
+use crate::web::auth::PageSession;
 use crate::web::routes::{self, Access};
 
 #[derive(Template)]
@@ -28,20 +27,6 @@ struct StaffCodesPage {
     codes: Vec<String>,
 }
 
-fn failed(req: &HttpRequest, state: &AppState, error: &AppError) -> HttpResponse {
-    let layout = Layout::new(req, state, true);
-    let heading = layout.t.get("error.heading").to_string();
-    let message = layout.t.error(error.code()).to_string();
-    render(
-        super::error_status(error),
-        &ErrorPage {
-            layout,
-            heading,
-            message,
-        },
-    )
-}
-
 #[derive(Deserialize)]
 struct DoneQuery {
     done: Option<String>,
@@ -50,12 +35,9 @@ struct DoneQuery {
 async fn page(
     req: HttpRequest,
     state: web::Data<AppState>,
-    MaybeAuthenticated(session): MaybeAuthenticated,
+    PageSession(session): PageSession,
     query: web::Query<DoneQuery>,
 ) -> HttpResponse {
-    let Some(session) = session else {
-        return see_other("/login?next=/beheer");
-    };
     match steunpunten::all(&state, &session).await {
         Ok(list) => {
             let layout = Layout::new(&req, &state, true);
@@ -73,22 +55,19 @@ async fn page(
                 },
             )
         }
-        Err(e) => failed(&req, &state, &e),
+        Err(e) => error_page(&req, &state, true, &e),
     }
 }
 
 async fn create_steunpunt(
     req: HttpRequest,
     state: web::Data<AppState>,
-    MaybeAuthenticated(session): MaybeAuthenticated,
+    PageSession(session): PageSession,
     form: web::Form<NewSteunpunt>,
 ) -> HttpResponse {
-    let Some(session) = session else {
-        return see_other("/login?next=/beheer");
-    };
     match steunpunten::create(&state, &session, form.into_inner()).await {
         Ok(_) => see_other("/beheer?done=steunpunt"),
-        Err(e) => failed(&req, &state, &e),
+        Err(e) => error_page(&req, &state, true, &e),
     }
 }
 
@@ -101,12 +80,9 @@ struct StaffForm {
 async fn create_staff(
     req: HttpRequest,
     state: web::Data<AppState>,
-    MaybeAuthenticated(session): MaybeAuthenticated,
+    PageSession(session): PageSession,
     form: web::Form<StaffForm>,
 ) -> HttpResponse {
-    let Some(session) = session else {
-        return see_other("/login?next=/beheer");
-    };
     let form = form.into_inner();
     match steunpunten::create_staff(&state, &session, &form.login, form.password).await {
         Ok(codes) => render(
@@ -116,7 +92,7 @@ async fn create_staff(
                 codes,
             },
         ),
-        Err(e) => failed(&req, &state, &e),
+        Err(e) => error_page(&req, &state, true, &e),
     }
 }
 
@@ -129,15 +105,12 @@ struct AppointForm {
 async fn appoint(
     req: HttpRequest,
     state: web::Data<AppState>,
-    MaybeAuthenticated(session): MaybeAuthenticated,
+    PageSession(session): PageSession,
     form: web::Form<AppointForm>,
 ) -> HttpResponse {
-    let Some(session) = session else {
-        return see_other("/login?next=/beheer");
-    };
     match steunpunten::appoint_admin(&state, &session, &form.steunpunt, &form.login).await {
         Ok(()) => see_other("/beheer?done=admin"),
-        Err(e) => failed(&req, &state, &e),
+        Err(e) => error_page(&req, &state, true, &e),
     }
 }
 

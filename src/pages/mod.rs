@@ -74,6 +74,26 @@ pub fn render(status: StatusCode, page: &impl Template) -> HttpResponse {
     }
 }
 
+/// A failed page action: the error in the visitor's language, with its status.
+pub fn error_page(
+    req: &HttpRequest,
+    state: &AppState,
+    logged_in: bool,
+    error: &AppError,
+) -> HttpResponse {
+    let layout = Layout::new(req, state, logged_in);
+    let heading = layout.t.get("error.heading").to_string();
+    let message = layout.t.error(error.code()).to_string();
+    render(
+        error_status(error),
+        &ErrorPage {
+            layout,
+            heading,
+            message,
+        },
+    )
+}
+
 pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, location))

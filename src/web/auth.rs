@@ -128,3 +128,62 @@ impl FromRequest for MaybeAuthenticated {
         Box::pin(async move { Ok(MaybeAuthenticated(resolve(&req).await?)) })
     }
 }
+
+/// For pages: a request with a live session. Without one, the visitor is sent to the login
+/// page (and, for a page they were looking at, back to it afterwards).
+pub struct PageSession(pub Session);
+
+#[derive(Debug)]
+pub struct LoginRedirect(String);
+
+impl std::fmt::Display for LoginRedirect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "log in first")
+    }
+}
+
+impl actix_web::ResponseError for LoginRedirect {
+    fn status_code(&self) -> actix_web::http::StatusCode {
+        actix_web::http::StatusCode::SEE_OTHER
+    }
+    fn error_response(&self) -> actix_web::HttpResponse {
+        actix_web::HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, self.0.as_str()))
+            .finish()
+    }
+}
+
+fn login_location(req: &HttpRequest) -> String {
+    if req.method() != actix_web::http::Method::GET {
+        return "/login".into();
+    }
+    let here = match req.query_string() {
+        "" => req.path().to_string(),
+        query => format!("{}?{query}", req.path()),
+    };
+    let encoded: String = here
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => {
+                (b as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect();
+    format!("/login?next={encoded}")
+}
+
+impl FromRequest for PageSession {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            match resolve(&req).await? {
+                Some(session) => Ok(PageSession(session)),
+                None => Err(LoginRedirect(login_location(&req)).into()),
+            }
+        })
+    }
+}
