@@ -462,17 +462,21 @@ fn main() {
         let _ = writeln!(report, "- Note: {note}");
     }
     let _ = writeln!(report, "\n{}", tables.trim_end());
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/RESULTS.md");
-    std::fs::write(path, report).expect("write benches/RESULTS.md");
-    eprintln!("wrote {path}");
-
     let failures: usize = results
         .iter()
         .flat_map(|(_, o)| o.iter())
         .map(|o| o.non_2xx + o.transport_errors)
         .sum();
     if failures > 0 {
-        eprintln!("FAILED: {failures} requests got a non-2xx answer or no answer (see the table)");
+        // Also what an interrupted run looks like (actix stops the server on Ctrl-C or
+        // SIGTERM): keep the last good figures.
+        eprintln!(
+            "FAILED: {failures} requests got a non-2xx answer or no answer (see the table); \
+             benches/RESULTS.md left unchanged"
+        );
         std::process::exit(1);
     }
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/RESULTS.md");
+    std::fs::write(path, report).expect("write benches/RESULTS.md");
+    eprintln!("wrote {path}");
 }
