@@ -122,6 +122,8 @@ struct HomePage {
 #[template(path = "privacy.html")]
 struct PrivacyPage {
     layout: Layout,
+    /// The retention periods, from the configuration in force.
+    how_long: String,
 }
 
 #[derive(Template)]
@@ -153,7 +155,27 @@ async fn privacy(
     MaybeAuthenticated(session): MaybeAuthenticated,
 ) -> HttpResponse {
     let layout = Layout::new(&req, &state, session.is_some());
-    render(StatusCode::OK, &PrivacyPage { layout })
+    let s = &state.settings;
+    let how_long = layout
+        .t
+        .get("privacy.how_long")
+        .replace(
+            "{idle_hours}",
+            &(s.sessions.idle_timeout_minutes / 60).to_string(),
+        )
+        .replace(
+            "{session_days}",
+            &s.sessions.absolute_timeout_days.to_string(),
+        )
+        .replace(
+            "{account_days}",
+            &s.retention.inactive_account_days.to_string(),
+        )
+        .replace(
+            "{declined_days}",
+            &s.retention.declined_request_days.to_string(),
+        );
+    render(StatusCode::OK, &PrivacyPage { layout, how_long })
 }
 
 #[derive(Deserialize)]

@@ -421,3 +421,31 @@ mod instance_admin_pages {
         );
     }
 }
+
+mod privacy_page {
+    use crate::helpers::{Backend, spawn_app_with};
+
+    #[tokio::test]
+    async fn the_privacy_page_states_the_retention_in_force() {
+        let app = spawn_app_with(Backend::Sqlite, |s| {
+            s.retention.inactive_account_days = 400;
+            s.sessions.absolute_timeout_days = 14;
+        })
+        .await
+        .unwrap();
+        let html = app
+            .api
+            .get(app.url("/privacy"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains("400 dagen") && html.contains("14 dagen") && html.contains("72 uur"),
+            "{html}"
+        );
+        assert!(!html.contains('{'), "no placeholder left");
+    }
+}
