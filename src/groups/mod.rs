@@ -730,67 +730,30 @@ pub async fn update(
                 let old = access.group.facts();
                 let new_facts = check_change(&access, &change)?;
                 let group_id = access.group.id.clone();
-                let target = groups::table.find(&group_id);
-                if let Some(v) = name {
-                    diesel::update(target)
-                        .set(groups::name.eq(v))
+                let rules_changed = rules.is_some();
+                let columns = GroupColumns {
+                    name,
+                    description,
+                    theme: change.theme.map(|v| v.as_str().to_string()),
+                    region,
+                    meeting_rhythm: rhythm,
+                    meeting_place: place,
+                    online_only: change.online_only.map(i16::from),
+                    status: change.status.map(|v| v.as_str().to_string()),
+                    house_rules: rules,
+                    mode: (new_facts.mode != old.mode).then(|| new_facts.mode.as_str().into()),
+                    join_policy: (new_facts.join_policy != old.join_policy)
+                        .then(|| new_facts.join_policy.as_str().into()),
+                    listed: (new_facts.listed != old.listed).then(|| i16::from(new_facts.listed)),
+                };
+                if columns != GroupColumns::default() {
+                    // One statement; absent fields are left out of the SET clause.
+                    diesel::update(groups::table.find(&group_id))
+                        .set(&columns)
                         .execute(conn)?;
                 }
-                if let Some(v) = description {
-                    diesel::update(target)
-                        .set(groups::description.eq(v))
-                        .execute(conn)?;
-                }
-                if let Some(v) = change.theme {
-                    diesel::update(target)
-                        .set(groups::theme.eq(v.as_str()))
-                        .execute(conn)?;
-                }
-                if let Some(v) = region {
-                    diesel::update(target)
-                        .set(groups::region.eq(v))
-                        .execute(conn)?;
-                }
-                if let Some(v) = rhythm {
-                    diesel::update(target)
-                        .set(groups::meeting_rhythm.eq(v))
-                        .execute(conn)?;
-                }
-                if let Some(v) = place {
-                    diesel::update(target)
-                        .set(groups::meeting_place.eq(v))
-                        .execute(conn)?;
-                }
-                if let Some(v) = change.online_only {
-                    diesel::update(target)
-                        .set(groups::online_only.eq(i16::from(v)))
-                        .execute(conn)?;
-                }
-                if let Some(v) = change.status {
-                    diesel::update(target)
-                        .set(groups::status.eq(v.as_str()))
-                        .execute(conn)?;
-                }
-                if let Some(v) = rules {
-                    diesel::update(target)
-                        .set(groups::house_rules.eq(v))
-                        .execute(conn)?;
+                if rules_changed {
                     modlog::record(conn, &group_id, modlog::HOUSE_RULES_CHANGED, None, None)?;
-                }
-                if new_facts.mode != old.mode {
-                    diesel::update(target)
-                        .set(groups::mode.eq(new_facts.mode.as_str()))
-                        .execute(conn)?;
-                }
-                if new_facts.join_policy != old.join_policy {
-                    diesel::update(target)
-                        .set(groups::join_policy.eq(new_facts.join_policy.as_str()))
-                        .execute(conn)?;
-                }
-                if new_facts.listed != old.listed {
-                    diesel::update(target)
-                        .set(groups::listed.eq(i16::from(new_facts.listed)))
-                        .execute(conn)?;
                 }
                 if new_facts != old {
                     modlog::record(conn, &group_id, modlog::ACCESS_CHANGED, None, None)?;
@@ -799,6 +762,24 @@ pub async fn update(
             })
         })
         .await
+}
+
+/// The columns a change writes; `None` leaves a column as it is.
+#[derive(Debug, Default, PartialEq, AsChangeset)]
+#[diesel(table_name = groups)]
+struct GroupColumns {
+    name: Option<String>,
+    description: Option<String>,
+    theme: Option<String>,
+    region: Option<String>,
+    meeting_rhythm: Option<String>,
+    meeting_place: Option<String>,
+    online_only: Option<i16>,
+    status: Option<String>,
+    house_rules: Option<String>,
+    mode: Option<String>,
+    join_policy: Option<String>,
+    listed: Option<i16>,
 }
 
 /// What a group page or `GET /groups/{slug}` shows the asker.
