@@ -103,6 +103,7 @@ pub struct RetentionSettings {
     pub purge_interval_minutes: u64,
     pub inactive_account_days: u32,
     pub declined_request_days: u32,
+    pub modlog_days: u32,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]

@@ -2,7 +2,8 @@
 //!
 //! Client errors carry a machine code and a human message and are sent as
 //! `{"error":"code","message":"..."}`. Internal errors are logged with their cause and sent
-//! as a bare 500 without detail. Nothing here may put user input into a log line.
+//! as a bare 500 without detail. Nothing here may put user input into a log line. The
+//! policy's denials become client errors here: the policy decides, this module says it.
 
 use std::fmt;
 
@@ -10,6 +11,8 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
+
+use crate::policy::Denial;
 
 #[derive(Debug)]
 pub enum AppError {
@@ -19,7 +22,8 @@ pub enum AppError {
         message: String,
         retry_after_secs: Option<u64>,
     },
-    Internal(String),
+    /// A failure on our side, with its cause kept for the log (never sent to the client).
+    Internal(Box<dyn std::error::Error + Send + Sync + 'static>),
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -77,8 +81,8 @@ impl AppError {
             retry_after_secs: Some(2),
         }
     }
-    pub fn internal(cause: impl fmt::Display) -> Self {
-        AppError::Internal(cause.to_string())
+    pub fn internal(cause: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>) -> Self {
+        AppError::Internal(cause.into())
     }
 
     /// The machine code; pages use it to pick a translated message.
@@ -99,7 +103,83 @@ impl fmt::Display for AppError {
     }
 }
 
-impl std::error::Error for AppError {}
+impl std::error::Error for AppError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            AppError::Client { .. } => None,
+            AppError::Internal(cause) => Some(cause.as_ref()),
+        }
+    }
+}
+
+impl From<Denial> for AppError {
+    fn from(denial: Denial) -> AppError {
+        use StatusCode as S;
+        let (status, code, message) = match denial {
+            Denial::NotFound => return AppError::not_found(),
+            Denial::LoginRequired => (
+                S::UNAUTHORIZED,
+                "login_required",
+                "Log in first: this group's page needs an account.",
+            ),
+            Denial::Forbidden => (
+                S::FORBIDDEN,
+                "forbidden",
+                "You may not do this in this group.",
+            ),
+            Denial::MembershipRequired => (
+                S::CONFLICT,
+                "membership_required",
+                "Choose a display name for this group first.",
+            ),
+            Denial::AlreadyMember => (
+                S::CONFLICT,
+                "already_member",
+                "You are already a member of this group.",
+            ),
+            Denial::AlreadyPending => (
+                S::CONFLICT,
+                "already_pending",
+                "Your request to join is waiting for a leader's decision.",
+            ),
+            Denial::InviteRequired => (
+                S::FORBIDDEN,
+                "invite_required",
+                "This group is joined with an invite code from its meeting.",
+            ),
+            Denial::InvalidInvite => (
+                S::UNPROCESSABLE_ENTITY,
+                "invalid_invite",
+                "This invite code does not work (any more). Ask a leader for a new one.",
+            ),
+            Denial::StaffAccount => (
+                S::FORBIDDEN,
+                "staff_account",
+                "Staff accounts do not join groups: a steunpunt informs, it never takes over a \
+                 group. Use a member account of your own to take part.",
+            ),
+            Denial::TargetIsLeader => (
+                S::FORBIDDEN,
+                "cannot_sanction_leader",
+                "A leader cannot be banned or muted; the steunpunt can remove a leader.",
+            ),
+            Denial::TargetNotLeader => {
+                (S::CONFLICT, "not_a_leader", "This member is not a leader.")
+            }
+            Denial::TargetNotStaff => (
+                S::UNPROCESSABLE_ENTITY,
+                "not_staff",
+                "Only staff accounts can be steunpunt admins; create one for this work.",
+            ),
+            Denial::LeaderMustAccept => (
+                S::CONFLICT,
+                "leader_must_accept",
+                "Making this group more open is a proposal: a leader of the group accepts it first.",
+            ),
+        };
+        AppError::client(status, code, message)
+    }
+}
 
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {

@@ -141,9 +141,18 @@ mod tests {
     fn every_key_used_in_templates_and_code_exists() {
         let mut used = BTreeSet::new();
         let mut sources = vec![];
-        for dir in ["frontend/templates", "src/pages"] {
+        let mut dirs = vec![
+            std::path::PathBuf::from("frontend/templates"),
+            std::path::PathBuf::from("src/pages"),
+        ];
+        while let Some(dir) = dirs.pop() {
             for entry in std::fs::read_dir(dir).unwrap() {
-                sources.push(std::fs::read_to_string(entry.unwrap().path()).unwrap());
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else {
+                    sources.push(std::fs::read_to_string(path).unwrap());
+                }
             }
         }
         for source in &sources {

@@ -1,69 +1,68 @@
-//! Retention: the scheduled purge of what Kring no longer may keep.
+//! Retention: what Kring no longer may keep, deleted for real.
 //!
-//! Owns deciding what has expired and deleting it for real (rows deleted, SQLite's WAL
-//! checkpointed so the old pages are overwritten). Runs in the background and from
-//! `kring purge`.
-
-use std::time::Duration;
+//! Owns deciding what has expired and deleting it (rows deleted, SQLite's WAL checkpointed
+//! so the old pages are overwritten). `scheduler` runs it in the background, `kring purge`
+//! by hand. On PostgreSQL, one process purges at a time (an advisory lock).
 
 use diesel::prelude::*;
 
 use crate::accounts;
 use crate::configuration::Settings;
-use crate::db::Db;
 use crate::db::schema::accounts as accounts_table;
+use crate::db::{self, Db, DbConnection};
 use crate::error::AppError;
+use crate::groups::{invites, members, modlog, requests};
 use crate::sessions;
 use crate::time;
 
+/// Serialises purges when several processes share one PostgreSQL database.
+const PURGE_LOCK_KEY: i64 = 0x006b_7269_6e67_0001;
+
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct PurgeReport {
+    /// False when another process was purging already (PostgreSQL).
+    pub ran: bool,
     pub sessions: usize,
     pub accounts: usize,
-    pub declined_requests: usize,
+    /// Declines nobody read, and approvals nobody chose a new name for.
+    pub decided_requests: usize,
+    pub ended_sanctions: usize,
+    pub spent_invites: usize,
+    pub modlog_lines: usize,
 }
 
 /// Runs every purge once (blocking: call from a blocking thread or the CLI).
 pub fn purge_blocking(db: &Db, settings: &Settings) -> Result<PurgeReport, AppError> {
-    let mut conn = db.get_blocking().map_err(AppError::internal)?;
+    let report = db
+        .exclusive(PURGE_LOCK_KEY, |conn| purge_in(conn, settings))?
+        .unwrap_or_default();
+    db.checkpoint_blocking().map_err(AppError::internal)?;
+    Ok(report)
+}
+
+fn purge_in(conn: &mut DbConnection, settings: &Settings) -> Result<PurgeReport, AppError> {
+    let retention = &settings.retention;
     let idle = settings.sessions.idle_timeout().as_secs() as i64;
-    let sessions = sessions::purge_expired(&mut conn, idle)?;
-    let declined_requests = crate::groups::requests::purge_declined(
-        &mut conn,
-        settings.retention.declined_request_days,
-    )?;
-    let cutoff = time::days_ago(settings.retention.inactive_account_days);
+    let sessions = sessions::purge_expired(conn, idle)?;
+    let decided_requests = requests::purge_decided(conn, retention.declined_request_days)?;
+    let ended_sanctions = members::purge_ended_sanctions(conn)?;
+    let spent_invites = invites::purge_spent(conn)?;
+    let modlog_lines = modlog::purge(conn, retention.modlog_days)?;
+    let cutoff = time::days_ago(retention.inactive_account_days);
     let inactive: Vec<String> = accounts_table::table
         .filter(accounts_table::last_seen_on.lt(cutoff))
         .select(accounts_table::id)
-        .load(&mut *conn)?;
+        .load(conn)?;
     for id in &inactive {
-        crate::db::write(&mut conn, |conn| accounts::erase_blocking(conn, id))?;
+        db::write(conn, |conn| accounts::erase_blocking(conn, id))?;
     }
-    drop(conn);
-    db.checkpoint_blocking().map_err(AppError::internal)?;
     Ok(PurgeReport {
+        ran: true,
         sessions,
         accounts: inactive.len(),
-        declined_requests,
+        decided_requests,
+        ended_sanctions,
+        spent_invites,
+        modlog_lines,
     })
-}
-
-/// Purges now and then every `retention.purge_interval_minutes`, until the process ends.
-pub async fn run_periodically(db: Db, settings: std::sync::Arc<Settings>) {
-    let every = Duration::from_secs(settings.retention.purge_interval_minutes * 60);
-    let mut ticker = tokio::time::interval(every);
-    loop {
-        ticker.tick().await;
-        let (db, settings) = (db.clone(), settings.clone());
-        match tokio::task::spawn_blocking(move || purge_blocking(&db, &settings)).await {
-            Ok(Ok(report)) => tracing::info!(
-                sessions = report.sessions,
-                accounts = report.accounts,
-                "retention purge done"
-            ),
-            Ok(Err(e)) => tracing::error!(error = %e, "retention purge failed"),
-            Err(e) => tracing::error!(error = %e, "retention purge panicked"),
-        }
-    }
 }

@@ -4,7 +4,6 @@
 //! `run_until_stopped` serves until a signal or `stop`, then checkpoints SQLite.
 
 use std::net::TcpListener;
-use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
@@ -14,7 +13,7 @@ use actix_web::{App, HttpServer, web};
 use crate::configuration::Settings;
 use crate::error::AppError;
 use crate::state::{AppState, StartupError};
-use crate::{api, operations, pages, retention, telemetry, web as kweb};
+use crate::{api, operations, pages, scheduler, telemetry, web as kweb};
 
 pub struct Application {
     port: u16,
@@ -55,23 +54,11 @@ impl Application {
 
     /// Serves until stopped; background jobs run alongside. Checkpoints SQLite at the end.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let purge = tokio::spawn(retention::run_periodically(
-            self.state.db.clone(),
-            Arc::clone(&self.state.settings),
-        ));
-        let state = self.state.clone();
-        let forget = tokio::spawn(async move {
-            let mut ticker = tokio::time::interval(Duration::from_secs(300));
-            loop {
-                ticker.tick().await;
-                state.limits.forget_idle();
-            }
-        });
+        let jobs = scheduler::Scheduler::start(self.state.clone().into_inner());
         let result = self.server.await;
-        purge.abort();
-        forget.abort();
+        jobs.stop();
         let db = self.state.db.clone();
-        let _ = tokio::task::spawn_blocking(move || {
+        let _ = crate::blocking::run(move || {
             if let Err(e) = db.checkpoint_blocking() {
                 tracing::error!(error = %e, "checkpoint at shutdown failed");
             }

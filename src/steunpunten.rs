@@ -7,6 +7,9 @@ use crate::configuration::SteunpuntSettings;
 use crate::db::DbConnection;
 use crate::db::schema::steunpunten;
 use crate::error::AppError;
+use crate::policy::{
+    AccountRole, SteunpuntAction, SteunpuntActor, decide_appointment, decide_steunpunt,
+};
 use crate::secrets;
 use crate::time;
 
@@ -17,21 +20,6 @@ pub struct Steunpunt {
     pub slug: String,
     pub name: String,
     pub crisis_text: String,
-}
-
-/// A steunpunt by id (for the name and crisis text on its groups' pages).
-pub async fn find(state: &crate::state::AppState, id: &str) -> Result<Option<Steunpunt>, AppError> {
-    let id = id.to_string();
-    state
-        .db
-        .run(move |conn| {
-            Ok(steunpunten::table
-                .find(id)
-                .select(Steunpunt::as_select())
-                .first(conn)
-                .optional()?)
-        })
-        .await
 }
 
 /// The steunpunt named in the configuration; created when the instance has none yet.
@@ -89,20 +77,43 @@ pub struct SteunpuntView {
     pub crisis_text: String,
 }
 
-fn steunpunt_actor(
+/// The policy's view of `session` for the steunpunt `steunpunt_id` (or the instance, for
+/// `None`).
+pub(crate) fn actor(
     conn: &mut DbConnection,
     steunpunt_id: Option<&str>,
-    session: &crate::sessions::Session,
-) -> Result<crate::policy::SteunpuntActor, AppError> {
+    session: Option<&crate::sessions::Session>,
+) -> Result<SteunpuntActor, AppError> {
+    use crate::db::schema::steunpunt_admins;
+    let Some(session) = session else {
+        return Ok(SteunpuntActor {
+            account: None,
+            admin_here: false,
+        });
+    };
     let admin_here = match steunpunt_id {
-        Some(id) => crate::groups::is_steunpunt_admin(conn, id, &session.account.id)?,
+        Some(id) => {
+            let n: i64 = steunpunt_admins::table
+                .filter(steunpunt_admins::steunpunt_id.eq(id))
+                .filter(steunpunt_admins::account_id.eq(&session.account.id))
+                .count()
+                .get_result(conn)?;
+            n > 0
+        }
         None => false,
     };
-    Ok(crate::policy::SteunpuntActor {
-        account: true,
+    Ok(SteunpuntActor {
+        account: Some(session.account.role),
         admin_here,
-        instance_admin: session.account.role == crate::accounts::Role::InstanceAdmin,
     })
+}
+
+/// The instance-wide actions need no database facts: the account's role says it all.
+pub fn instance_actor(session: Option<&crate::sessions::Session>) -> SteunpuntActor {
+    SteunpuntActor {
+        account: session.map(|s| s.account.role),
+        admin_here: false,
+    }
 }
 
 pub async fn create(
@@ -117,12 +128,8 @@ pub async fn create(
     state
         .db
         .run(move |conn| {
-            let actor = steunpunt_actor(conn, None, &session)?;
-            crate::policy::decide_steunpunt(
-                &actor,
-                crate::policy::SteunpuntAction::CreateSteunpunt,
-            )
-            .require()?;
+            let actor = actor(conn, None, Some(&session))?;
+            decide_steunpunt(&actor, SteunpuntAction::CreateSteunpunt).require()?;
             crate::db::write(conn, |conn| {
                 let taken: i64 = steunpunten::table
                     .filter(steunpunten::slug.eq(&slug))
@@ -168,19 +175,15 @@ pub async fn appoint_admin(
     state
         .db
         .run(move |conn| {
-            let actor = steunpunt_actor(conn, None, &session)?;
-            crate::policy::decide_steunpunt(
-                &actor,
-                crate::policy::SteunpuntAction::AppointSteunpuntAdmin,
-            )
-            .require()?;
+            let actor = actor(conn, None, Some(&session))?;
+            decide_steunpunt(&actor, SteunpuntAction::AppointSteunpuntAdmin).require()?;
             let steunpunt_id: String = steunpunten::table
                 .filter(steunpunten::slug.eq(&slug))
                 .select(steunpunten::id)
                 .first(conn)
                 .optional()?
                 .ok_or_else(AppError::not_found)?;
-            let (account_id, role): (String, String) = accounts::table
+            let (account_id, role): (String, AccountRole) = accounts::table
                 .filter(accounts::login_name.eq(&key))
                 .select((accounts::id, accounts::role))
                 .first(conn)
@@ -188,12 +191,7 @@ pub async fn appoint_admin(
                 .ok_or_else(|| {
                     AppError::invalid("unknown_login", "There is no account with that login name.")
                 })?;
-            if role != crate::accounts::Role::Staff.as_str() {
-                return Err(AppError::invalid(
-                    "not_staff",
-                    "Only staff accounts can be steunpunt admins; create one for this work.",
-                ));
-            }
+            decide_appointment(&actor, role).require()?;
             crate::db::write(conn, |conn| {
                 diesel::delete(
                     steunpunt_admins::table
@@ -252,9 +250,8 @@ pub async fn groups_of(
                 .first(conn)
                 .optional()?
                 .ok_or_else(AppError::not_found)?;
-            let actor = steunpunt_actor(conn, Some(&id), &owned)?;
-            crate::policy::decide_steunpunt(&actor, crate::policy::SteunpuntAction::Administer)
-                .require()
+            let actor = actor(conn, Some(&id), Some(&owned))?;
+            Ok(decide_steunpunt(&actor, SteunpuntAction::Administer).require()?)
         })
         .await?;
     let filter = crate::groups::DirectoryFilter {
@@ -273,12 +270,8 @@ pub async fn all(
     state
         .db
         .run(move |conn| {
-            let actor = steunpunt_actor(conn, None, &session)?;
-            crate::policy::decide_steunpunt(
-                &actor,
-                crate::policy::SteunpuntAction::CreateSteunpunt,
-            )
-            .require()?;
+            let actor = actor(conn, None, Some(&session))?;
+            decide_steunpunt(&actor, SteunpuntAction::ManageInstance).require()?;
             Ok(steunpunten::table
                 .order(steunpunten::name)
                 .select((
@@ -305,14 +298,9 @@ pub async fn create_staff(
     login: &str,
     password: String,
 ) -> Result<Vec<String>, AppError> {
-    let actor = crate::policy::SteunpuntActor {
-        account: true,
-        admin_here: false,
-        instance_admin: session.account.role == crate::accounts::Role::InstanceAdmin,
-    };
-    crate::policy::decide_steunpunt(
-        &actor,
-        crate::policy::SteunpuntAction::AppointSteunpuntAdmin,
+    decide_steunpunt(
+        &instance_actor(Some(session)),
+        SteunpuntAction::CreateStaffAccount,
     )
     .require()?;
     let created =

@@ -23,31 +23,8 @@ pub use password::{NewPassword, PasswordHasher};
 /// How many one-time recovery codes an account gets.
 pub const RECOVERY_CODE_COUNT: usize = 8;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Member,
-    Staff,
-    InstanceAdmin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Member => "member",
-            Role::Staff => "staff",
-            Role::InstanceAdmin => "instance_admin",
-        }
-    }
-
-    fn from_db(value: &str) -> Role {
-        match value {
-            "instance_admin" => Role::InstanceAdmin,
-            "staff" => Role::Staff,
-            _ => Role::Member,
-        }
-    }
-}
+/// What kind of account this is; the policy decides what each kind may do.
+pub use crate::policy::AccountRole as Role;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Account {
@@ -61,13 +38,13 @@ pub struct Account {
     pub last_seen_on: String,
 }
 
-#[derive(Queryable, Selectable)]
+#[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = accounts)]
 pub(crate) struct AccountRow {
     id: String,
     login_name: String,
     password_hash: String,
-    role: String,
+    role: Role,
     created_on: String,
     last_seen_on: String,
 }
@@ -77,7 +54,7 @@ impl From<AccountRow> for Account {
         Account {
             id: row.id,
             login_name: row.login_name,
-            role: Role::from_db(&row.role),
+            role: row.role,
             created_on: row.created_on,
             last_seen_on: row.last_seen_on,
         }
@@ -196,27 +173,14 @@ pub async fn create(
                     id: secrets::new_id(),
                     login_name: name.key,
                     password_hash,
-                    role: role.as_str().to_string(),
+                    role,
                     created_on: today.clone(),
                     last_seen_on: today,
                 };
                 diesel::insert_into(accounts::table)
-                    .values((
-                        accounts::id.eq(&row.id),
-                        accounts::login_name.eq(&row.login_name),
-                        accounts::password_hash.eq(&row.password_hash),
-                        accounts::role.eq(&row.role),
-                        accounts::created_on.eq(&row.created_on),
-                        accounts::last_seen_on.eq(&row.last_seen_on),
-                    ))
+                    .values(&row)
                     .execute(conn)
-                    .map_err(|e| match e {
-                        diesel::result::Error::DatabaseError(
-                            diesel::result::DatabaseErrorKind::UniqueViolation,
-                            _,
-                        ) => login_taken(),
-                        other => other.into(),
-                    })?;
+                    .map_err(|e| db::on_unique_violation(e, login_taken))?;
                 store_recovery_codes(conn, &row.id, &stored_codes)?;
                 Ok(Account::from(row))
             })
@@ -412,15 +376,22 @@ pub async fn recover(
         .await
 }
 
-/// Everything Kring stores about an account, for its owner.
+/// Everything Kring stores about an account, for its owner. Secrets are kept only as hashes,
+/// and those are not exported (they are useless to anyone, the owner included).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AccountExport {
     pub account: Account,
     pub recovery_codes_left: i64,
-    /// Open sessions: only their expiry times (tokens are stored as hashes and not exported).
+    /// Open sessions: only their times (tokens are stored as hashes and not exported).
     pub sessions: Vec<SessionExport>,
-    /// My memberships and waiting join requests, with the name I use in each.
-    pub groups: Vec<crate::groups::MyGroup>,
+    /// My memberships, with the name I use in each, my role and any ban or mute.
+    pub memberships: Vec<MembershipExport>,
+    /// My join requests: waiting (with my introduction), or decided (with a decline's reason).
+    pub join_requests: Vec<JoinRequestExport>,
+    /// Moderation log lines that name one of my memberships.
+    pub moderation_log: Vec<crate::groups::modlog::LineAboutMe>,
+    /// The steunpunten I administer (staff accounts).
+    pub steunpunten: Vec<String>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -429,39 +400,134 @@ pub struct SessionExport {
     pub expires_at: String,
 }
 
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MembershipExport {
+    pub id: String,
+    /// The group's slug.
+    pub group: String,
+    pub display_name: String,
+    pub role: crate::policy::MemberRole,
+    pub banned_until: Option<String>,
+    pub ban_reason: Option<String>,
+    pub muted_until: Option<String>,
+    pub mute_reason: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct JoinRequestExport {
+    pub id: String,
+    /// The group's slug.
+    pub group: String,
+    pub display_name: String,
+    pub introduction: Option<String>,
+    pub state: crate::groups::requests::RequestState,
+    pub reason: Option<String>,
+    pub decided_at: Option<String>,
+}
+
+fn until(t: Option<i64>) -> Option<String> {
+    t.map(|t| match t {
+        crate::groups::members::FOREVER => "forever".to_string(),
+        t => time::rfc3339(t),
+    })
+}
+
 pub async fn export(state: &AppState, account_id: &str) -> Result<AccountExport, AppError> {
     let id = account_id.to_string();
-    state
-        .db
-        .run(move |conn| {
-            let row = accounts::table
-                .find(&id)
-                .select(AccountRow::as_select())
-                .first(conn)
-                .optional()?
-                .ok_or_else(AppError::unauthorized)?;
-            let recovery_codes_left = recovery_codes::table
-                .filter(recovery_codes::account_id.eq(&id))
-                .count()
-                .get_result(conn)?;
-            let sessions = sessions::table
-                .filter(sessions::account_id.eq(&id))
-                .select((sessions::last_used_at, sessions::expires_at))
-                .load::<(i64, i64)>(conn)?
-                .into_iter()
-                .map(|(last_used_at, expires_at)| SessionExport {
-                    last_used_at: time::rfc3339(last_used_at),
-                    expires_at: time::rfc3339(expires_at),
-                })
-                .collect();
-            Ok(AccountExport {
-                account: Account::from(row),
-                recovery_codes_left,
-                sessions,
-                groups: crate::groups::mine_blocking(conn, &id)?,
-            })
+    state.db.run(move |conn| export_in(conn, &id)).await
+}
+
+pub(crate) fn export_in(conn: &mut DbConnection, id: &str) -> Result<AccountExport, AppError> {
+    use crate::db::schema::{groups, join_requests, memberships, steunpunt_admins, steunpunten};
+    use crate::groups::MembershipRow;
+    let row = accounts::table
+        .find(id)
+        .select(AccountRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(AppError::unauthorized)?;
+    let recovery_codes_left = recovery_codes::table
+        .filter(recovery_codes::account_id.eq(id))
+        .count()
+        .get_result(conn)?;
+    let sessions = sessions::table
+        .filter(sessions::account_id.eq(id))
+        .select((sessions::last_used_at, sessions::expires_at))
+        .load::<(i64, i64)>(conn)?
+        .into_iter()
+        .map(|(last_used_at, expires_at)| SessionExport {
+            last_used_at: time::rfc3339(last_used_at),
+            expires_at: time::rfc3339(expires_at),
         })
-        .await
+        .collect();
+    let memberships: Vec<MembershipExport> = memberships::table
+        .inner_join(groups::table)
+        .filter(memberships::account_id.eq(id))
+        .select((MembershipRow::as_select(), groups::slug))
+        .load::<(MembershipRow, String)>(conn)?
+        .into_iter()
+        .map(|(m, group)| MembershipExport {
+            id: m.id,
+            group,
+            display_name: m.display_name,
+            role: m.role,
+            banned_until: until(m.banned_until),
+            ban_reason: m.ban_reason,
+            muted_until: until(m.muted_until),
+            mute_reason: m.mute_reason,
+        })
+        .collect();
+    let join_requests = join_requests::table
+        .inner_join(groups::table)
+        .filter(join_requests::account_id.eq(id))
+        .select((
+            join_requests::id,
+            groups::slug,
+            join_requests::display_name,
+            join_requests::introduction,
+            join_requests::state,
+            join_requests::reason,
+            join_requests::decided_at,
+        ))
+        .load::<(
+            String,
+            String,
+            String,
+            Option<String>,
+            crate::groups::requests::RequestState,
+            Option<String>,
+            Option<i64>,
+        )>(conn)?
+        .into_iter()
+        .map(
+            |(id, group, display_name, introduction, state, reason, decided_at)| {
+                JoinRequestExport {
+                    id,
+                    group,
+                    display_name,
+                    introduction,
+                    state,
+                    reason,
+                    decided_at: decided_at.map(time::rfc3339),
+                }
+            },
+        )
+        .collect();
+    let ids: Vec<String> = memberships.iter().map(|m| m.id.clone()).collect();
+    let steunpunten = steunpunten::table
+        .inner_join(steunpunt_admins::table.on(steunpunt_admins::steunpunt_id.eq(steunpunten::id)))
+        .filter(steunpunt_admins::account_id.eq(id))
+        .select(steunpunten::slug)
+        .load(conn)?;
+    Ok(AccountExport {
+        account: Account::from(row),
+        recovery_codes_left,
+        sessions,
+        moderation_log: crate::groups::modlog::about(conn, &ids)?,
+        memberships,
+        join_requests,
+        steunpunten,
+    })
 }
 
 /// Erases the account and everything hanging off it, after checking the password.
@@ -482,6 +548,12 @@ pub async fn erase(
 /// Deletes an account's rows (children first, so no backend depends on cascades).
 pub(crate) fn erase_blocking(conn: &mut DbConnection, account_id: &str) -> Result<(), AppError> {
     use crate::db::schema::{join_requests, memberships, steunpunt_admins};
+    // The moderation log stops naming the memberships that go.
+    let mine: Vec<String> = memberships::table
+        .filter(memberships::account_id.eq(account_id))
+        .select(memberships::id)
+        .load(conn)?;
+    crate::groups::modlog::forget_memberships(conn, &mine)?;
     diesel::delete(memberships::table.filter(memberships::account_id.eq(account_id)))
         .execute(conn)?;
     diesel::delete(join_requests::table.filter(join_requests::account_id.eq(account_id)))

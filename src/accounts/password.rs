@@ -137,15 +137,12 @@ impl PasswordHasher {
             .await
             .map_err(|_| AppError::busy())?
             .map_err(AppError::internal)?;
-        let span = tracing::Span::current();
-        tokio::task::spawn_blocking(move || {
-            let _entered = span.enter();
+        crate::blocking::run(move || {
             let result = work();
             drop(permit);
             result
         })
-        .await
-        .map_err(AppError::internal)?
+        .await?
     }
 
     /// How many hashes wait for a permit right now (for `/metrics`).

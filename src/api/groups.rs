@@ -7,13 +7,15 @@ use utoipa::ToSchema;
 
 use crate::error::{AppError, ErrorBody};
 use crate::groups::invites::{self, CreatedInvite, InviteView, NewInvite};
-use crate::groups::membership::{
-    self, JoinRequestBody, Joined, MemberView, OwnMembership, Sanction, SanctionKind,
-};
+use crate::groups::joining::{self, JoinRequestBody, Joined};
+use crate::groups::members::{self, MemberView, Sanction, SanctionKind};
 use crate::groups::modlog::{self, ModlogEntry};
 use crate::groups::requests::{self, Decided, Decision, OwnRequest, PendingRequest};
-use crate::groups::{self, DirectoryEntry, DirectoryFilter, GroupChange, GroupView, NewGroup};
-use crate::policy::Action;
+use crate::groups::settings::{self, Changed, ProposalView};
+use crate::groups::{
+    self, DirectoryEntry, DirectoryFilter, GroupChange, GroupView, NewGroup, OwnMembership,
+    with_access,
+};
 use crate::state::AppState;
 use crate::web::auth::{Authenticated, MaybeAuthenticated};
 use crate::web::client;
@@ -51,24 +53,27 @@ pub async fn show(
     MaybeAuthenticated(session): MaybeAuthenticated,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let access = groups::authorize(&state, session.as_ref(), &slug, Action::ViewGroup).await?;
-    Ok(HttpResponse::Ok().json(groups::view(&access)))
+    let view = with_access(&state, session.as_ref(), &slug, settings::view).await?;
+    Ok(HttpResponse::Ok().json(view))
 }
 
 /// Change a group: directory data (steunpunt admin), house rules (leaders), access (more
 /// closed: leaders; more open: steunpunt admin, with `confirm_wider_audience`).
 #[utoipa::path(patch, path = "/api/v1/groups/{slug}", request_body = GroupChange,
     security(("bearer" = [])),
-    responses((status = 200, body = DirectoryEntry), (status = 403, body = ErrorBody),
-        (status = 409, body = ErrorBody, description = "confirmation_required")))]
+    responses((status = 200, body = Changed), (status = 202, body = Changed, description = "more open: proposed, waiting for a leader"),
+        (status = 403, body = ErrorBody)))]
 pub async fn update(
     state: web::Data<AppState>,
     Authenticated(session): Authenticated,
     slug: web::Path<String>,
     body: web::Json<GroupChange>,
 ) -> Result<HttpResponse, AppError> {
-    let entry = groups::update(&state, &session, &slug, body.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(entry))
+    let changed = groups::update(&state, &session, &slug, body.into_inner()).await?;
+    Ok(match changed.proposal {
+        Some(_) => HttpResponse::Accepted().json(changed),
+        None => HttpResponse::Ok().json(changed),
+    })
 }
 
 /// Join: 201 when you are a member, 202 when a leader decides first.
@@ -85,7 +90,7 @@ pub async fn join(
     body: web::Json<JoinRequestBody>,
 ) -> Result<HttpResponse, AppError> {
     let source = client::source_key(&req, &state.settings.server.trusted_proxies);
-    let joined = membership::join(&state, &session, source, &slug, body.into_inner()).await?;
+    let joined = joining::join(&state, &session, source, &slug, body.into_inner()).await?;
     Ok(match joined {
         Joined::Active { .. } => HttpResponse::Created().json(joined),
         Joined::Pending { .. } => HttpResponse::Accepted().json(joined),
@@ -101,7 +106,8 @@ pub async fn members(
     MaybeAuthenticated(session): MaybeAuthenticated,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(membership::list(&state, session.as_ref(), &slug).await?))
+    let list = with_access(&state, session.as_ref(), &slug, members::list).await?;
+    Ok(HttpResponse::Ok().json(list))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -120,7 +126,7 @@ pub async fn rename(
     slug: web::Path<String>,
     body: web::Json<Rename>,
 ) -> Result<HttpResponse, AppError> {
-    let own = membership::rename(&state, &session, &slug, &body.display_name).await?;
+    let own = joining::rename(&state, &session, &slug, &body.display_name).await?;
     Ok(HttpResponse::Ok().json(own))
 }
 
@@ -132,7 +138,7 @@ pub async fn leave(
     Authenticated(session): Authenticated,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    membership::leave(&state, &session, &slug).await?;
+    joining::leave(&state, &session, &slug).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -144,7 +150,7 @@ async fn sanction(
     body: Sanction,
 ) -> Result<HttpResponse, AppError> {
     let (slug, id) = path.into_inner();
-    let view = membership::sanction(&state, &session, &slug, &id, kind, body).await?;
+    let view = members::sanction(&state, &session, &slug, &id, kind, body).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -183,7 +189,7 @@ pub async fn unban(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (slug, id) = path.into_inner();
-    membership::lift(&state, &session, &slug, &id, SanctionKind::Ban).await?;
+    members::lift(&state, &session, &slug, &id, SanctionKind::Ban).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -196,7 +202,7 @@ pub async fn unmute(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (slug, id) = path.into_inner();
-    membership::lift(&state, &session, &slug, &id, SanctionKind::Mute).await?;
+    members::lift(&state, &session, &slug, &id, SanctionKind::Mute).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -208,7 +214,8 @@ pub async fn leaders(
     Authenticated(session): Authenticated,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(membership::leaders(&state, &session, &slug).await?))
+    let list = with_access(&state, Some(&session), &slug, members::leaders).await?;
+    Ok(HttpResponse::Ok().json(list))
 }
 
 /// Remove a leader (steunpunt admin); they stay a member.
@@ -220,7 +227,7 @@ pub async fn remove_leader(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (slug, id) = path.into_inner();
-    membership::remove_leader(&state, &session, &slug, &id).await?;
+    members::remove_leader(&state, &session, &slug, &id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -232,7 +239,7 @@ pub async fn own_request(
     Authenticated(session): Authenticated,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    match requests::own(&state, &session, &slug).await? {
+    match with_access(&state, Some(&session), &slug, requests::own).await? {
         Some(request) => Ok(HttpResponse::Ok().json(request)),
         None => Err(AppError::not_found()),
     }
@@ -246,7 +253,8 @@ pub async fn join_requests(
     Authenticated(session): Authenticated,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(requests::pending(&state, &session, &slug).await?))
+    let list = with_access(&state, Some(&session), &slug, requests::pending).await?;
+    Ok(HttpResponse::Ok().json(list))
 }
 
 /// Approve or decline a join request (leaders). A decline needs a reason.
@@ -287,7 +295,8 @@ pub async fn list_invites(
     Authenticated(session): Authenticated,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(invites::list(&state, &session, &slug).await?))
+    let list = with_access(&state, Some(&session), &slug, invites::list).await?;
+    Ok(HttpResponse::Ok().json(list))
 }
 
 /// Revoke an invite.
@@ -311,11 +320,85 @@ pub async fn modlog(
     MaybeAuthenticated(session): MaybeAuthenticated,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let access =
-        groups::authorize(&state, session.as_ref(), &slug, Action::ViewModlogSummary).await?;
-    let entries = state
-        .db
-        .run(move |conn| modlog::list(conn, &access))
-        .await?;
+    let entries = with_access(&state, session.as_ref(), &slug, modlog::list).await?;
     Ok(HttpResponse::Ok().json(entries))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewName {
+    /// The new display name (3-32 letters, digits, `_` or `-`).
+    pub display_name: String,
+}
+
+/// Choose another display name after a leader approved my request but my first choice was
+/// taken: 201 and I am a member.
+#[utoipa::path(post, path = "/api/v1/groups/{slug}/join-request/name", request_body = NewName,
+    security(("bearer" = [])),
+    responses((status = 201, body = OwnMembership), (status = 409, body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
+pub async fn choose_name(
+    state: web::Data<AppState>,
+    Authenticated(session): Authenticated,
+    slug: web::Path<String>,
+    body: web::Json<NewName>,
+) -> Result<HttpResponse, AppError> {
+    let name = joining::display_name(&body.display_name)?;
+    let member = requests::choose_name(&state, &session, &slug, name).await?;
+    Ok(HttpResponse::Created().json(member))
+}
+
+/// The steunpunt's waiting proposal to make the group more open (leaders, steunpunt admin).
+#[utoipa::path(get, path = "/api/v1/groups/{slug}/access-proposal", security(("bearer" = [])),
+    responses((status = 200, body = ProposalView), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn proposal(
+    state: web::Data<AppState>,
+    Authenticated(session): Authenticated,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let found = with_access(&state, Some(&session), &slug, |conn, access| {
+        access.check(crate::policy::Action::SeeProposal)?;
+        settings::proposal(conn, access)
+    })
+    .await?;
+    found
+        .map(|p| HttpResponse::Ok().json(p))
+        .ok_or_else(AppError::not_found)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Acceptance {
+    /// Must be true: earlier content then reaches a wider audience than it was written for.
+    #[serde(default)]
+    pub confirm_wider_audience: bool,
+}
+
+/// A leader accepts the proposal, and the group becomes as open as proposed.
+#[utoipa::path(post, path = "/api/v1/groups/{slug}/access-proposal/accept",
+    request_body = Acceptance, security(("bearer" = [])),
+    responses((status = 200, body = DirectoryEntry), (status = 403, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn accept_proposal(
+    state: web::Data<AppState>,
+    Authenticated(session): Authenticated,
+    slug: web::Path<String>,
+    body: web::Json<Acceptance>,
+) -> Result<HttpResponse, AppError> {
+    let confirm = body.confirm_wider_audience;
+    let entry = settings::accept_proposal(&state, &session, &slug, confirm).await?;
+    Ok(HttpResponse::Ok().json(entry))
+}
+
+/// A leader declines the proposal, or the steunpunt withdraws it.
+#[utoipa::path(delete, path = "/api/v1/groups/{slug}/access-proposal", security(("bearer" = [])),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn drop_proposal(
+    state: web::Data<AppState>,
+    Authenticated(session): Authenticated,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    settings::drop_proposal(&state, &session, &slug).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -57,6 +57,10 @@ use crate::web::routes::{self, Access};
         groups::list_invites,
         groups::revoke_invite,
         groups::modlog,
+        groups::choose_name,
+        groups::proposal,
+        groups::accept_proposal,
+        groups::drop_proposal,
     ),
     components(schemas(ErrorBody)),
     modifiers(&BearerAuth)
@@ -81,6 +85,7 @@ async fn openapi_json() -> HttpResponse {
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    use crate::policy::MemberAction as MA;
     use Access::*;
     use actix_web::http::Method as M;
     let v1 = |path: &str| format!("/api/v1{path}");
@@ -185,7 +190,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             Group(A::EditDirectoryEntry),
             Group(A::EditHouseRules),
             Group(A::MakeMoreClosed),
-            Group(A::MakeMoreOpen),
+            Group(A::SetAccessFreely),
+            Group(A::ProposeMoreOpen),
         ],
         groups::update,
     );
@@ -221,42 +227,42 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         cfg,
         M::POST,
         &v1("/groups/{slug}/members/{id}/ban"),
-        &[Group(A::ModerateMembers)],
+        &[Member(MA::Ban)],
         groups::ban,
     );
     routes::add(
         cfg,
         M::DELETE,
         &v1("/groups/{slug}/members/{id}/ban"),
-        &[Group(A::ModerateMembers)],
+        &[Member(MA::LiftSanction)],
         groups::unban,
     );
     routes::add(
         cfg,
         M::POST,
         &v1("/groups/{slug}/members/{id}/mute"),
-        &[Group(A::ModerateMembers)],
+        &[Member(MA::Mute)],
         groups::mute,
     );
     routes::add(
         cfg,
         M::DELETE,
         &v1("/groups/{slug}/members/{id}/mute"),
-        &[Group(A::ModerateMembers)],
+        &[Member(MA::LiftSanction)],
         groups::unmute,
     );
     routes::add(
         cfg,
         M::GET,
         &v1("/groups/{slug}/leaders"),
-        &[Group(A::RemoveLeader)],
+        &[Group(A::ViewLeaders)],
         groups::leaders,
     );
     routes::add(
         cfg,
         M::DELETE,
         &v1("/groups/{slug}/leaders/{id}"),
-        &[Group(A::RemoveLeader)],
+        &[Member(MA::RemoveLeaderRole)],
         groups::remove_leader,
     );
     routes::add(
@@ -307,5 +313,33 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         &v1("/groups/{slug}/modlog"),
         &[Group(A::ViewModlogSummary), Group(A::ViewModlog)],
         groups::modlog,
+    );
+    routes::add(
+        cfg,
+        M::POST,
+        &v1("/groups/{slug}/join-request/name"),
+        &[Group(A::ViewOwnJoinRequest)],
+        groups::choose_name,
+    );
+    routes::add(
+        cfg,
+        M::GET,
+        &v1("/groups/{slug}/access-proposal"),
+        &[Group(A::SeeProposal)],
+        groups::proposal,
+    );
+    routes::add(
+        cfg,
+        M::POST,
+        &v1("/groups/{slug}/access-proposal/accept"),
+        &[Group(A::AcceptProposal)],
+        groups::accept_proposal,
+    );
+    routes::add(
+        cfg,
+        M::DELETE,
+        &v1("/groups/{slug}/access-proposal"),
+        &[Group(A::SeeProposal)],
+        groups::drop_proposal,
     );
 }

@@ -13,7 +13,6 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection, Pool};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
-use tracing::Instrument;
 
 use crate::configuration::DatabaseSettings;
 use crate::error::AppError;
@@ -231,25 +230,70 @@ impl Db {
         Ok(self.pool.get()?)
     }
 
-    /// Runs `work` with a pooled connection on tokio's blocking pool, keeping the tracing span.
+    /// Runs `work` with a pooled connection on the blocking pool (`crate::blocking`): the one
+    /// trip a request makes there.
     pub async fn run<T, F>(&self, work: F) -> Result<T, AppError>
     where
         T: Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
     {
         let pool = self.pool.clone();
-        let span = tracing::Span::current();
-        tokio::task::spawn_blocking(move || {
-            let _entered = span.enter();
+        crate::blocking::run(move || {
             let mut conn = pool.get().map_err(|e| {
                 tracing::warn!(error = %e, "no database connection available");
                 AppError::busy()
             })?;
             work(&mut conn)
         })
-        .in_current_span()
-        .await
-        .map_err(AppError::internal)?
+        .await?
+    }
+
+    /// Like [`Db::run`], inside a write transaction ([`write`]).
+    pub async fn write<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+    {
+        self.run(move |conn| write(conn, work)).await
+    }
+
+    /// Runs `work` (blocking) unless another process holds `key`: on PostgreSQL a session
+    /// advisory lock, tried, never waited for; on SQLite one process owns the file, and its
+    /// write transactions serialise anyway. `None` when another process holds the lock.
+    pub fn exclusive<T>(
+        &self,
+        key: i64,
+        work: impl FnOnce(&mut DbConnection) -> Result<T, AppError>,
+    ) -> Result<Option<T>, AppError> {
+        let mut conn = self
+            .pool
+            .get()
+            .map_err(|e| AppError::internal(DbError::Pool(e)))?;
+        if let DbConnection::Sqlite(_) = &mut *conn {
+            return work(&mut conn).map(Some);
+        }
+        #[derive(QueryableByName)]
+        struct Locked {
+            #[diesel(sql_type = diesel::sql_types::Bool)]
+            locked: bool,
+        }
+        let DbConnection::Postgres(pg) = &mut *conn else {
+            unreachable!("only two backends")
+        };
+        let got: Locked = diesel::sql_query("SELECT pg_try_advisory_lock($1) AS locked")
+            .bind::<diesel::sql_types::BigInt, _>(key)
+            .get_result(pg)?;
+        if !got.locked {
+            return Ok(None);
+        }
+        let result = work(&mut conn);
+        let DbConnection::Postgres(pg) = &mut *conn else {
+            unreachable!("the backend of a connection does not change")
+        };
+        diesel::sql_query("SELECT pg_advisory_unlock($1)")
+            .bind::<diesel::sql_types::BigInt, _>(key)
+            .execute(pg)?;
+        result.map(Some)
     }
 
     /// Is the database reachable? For `/readyz`.

@@ -58,11 +58,11 @@ diesel::table! {
         region -> Text,
         meeting_rhythm -> Text,
         meeting_place -> Text,
-        online_only -> SmallInt,
+        online_only -> Bool,
         status -> Text,
         mode -> Text,
         join_policy -> Text,
-        listed -> SmallInt,
+        listed -> Bool,
         house_rules -> Text,
     }
 }
@@ -106,7 +106,7 @@ diesel::table! {
         max_uses -> Integer,
         uses -> Integer,
         expires_at -> BigInt,
-        revoked -> SmallInt,
+        revoked -> Bool,
     }
 }
 
@@ -118,6 +118,17 @@ diesel::table! {
         target_name -> Nullable<Text>,
         reason -> Nullable<Text>,
         created_on -> Text,
+        target_membership -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    access_proposals (group_id) {
+        group_id -> Text,
+        mode -> Text,
+        join_policy -> Text,
+        listed -> Bool,
+        proposed_on -> Text,
     }
 }
 
@@ -126,6 +137,7 @@ diesel::joinable!(memberships -> groups (group_id));
 diesel::joinable!(join_requests -> groups (group_id));
 diesel::joinable!(invites -> groups (group_id));
 diesel::joinable!(modlog -> groups (group_id));
+diesel::joinable!(access_proposals -> groups (group_id));
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     recovery_codes,
@@ -135,6 +147,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     join_requests,
     invites,
     modlog,
+    access_proposals,
     steunpunten,
     steunpunt_admins
 );

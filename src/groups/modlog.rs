@@ -1,10 +1,16 @@
 //! The moderation log: what leaders did, by display name and day, for the group's own eyes.
 //! Leaders see all of it; members see a neutral summary (what happened, not to whom or why).
+//!
+//! A line names a member only while that membership exists: leaving or erasing the account
+//! clears the name and the reason of every line about it, and lines are purged after
+//! `retention.modlog_days`.
 
 use diesel::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::access::GroupAccess;
+use super::model::OwnMembership;
 use crate::db::DbConnection;
 use crate::db::schema::modlog;
 use crate::error::AppError;
@@ -12,43 +18,121 @@ use crate::policy::Action;
 use crate::secrets;
 use crate::time;
 
-use super::GroupAccess;
+text_enum! {
+    /// What a line of the log records.
+    #[derive(Serialize, Deserialize, ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum ModlogAction {
+        MemberBanned = "member_banned",
+        MemberUnbanned = "member_unbanned",
+        MemberMuted = "member_muted",
+        MemberUnmuted = "member_unmuted",
+        JoinRequestApproved = "join_request_approved",
+        JoinRequestDeclined = "join_request_declined",
+        LeaderJoined = "leader_joined",
+        LeaderRemoved = "leader_removed",
+        HouseRulesChanged = "house_rules_changed",
+        AccessChanged = "access_changed",
+        AccessProposed = "access_proposed",
+        AccessProposalDeclined = "access_proposal_declined",
+    }
+}
 
-pub const MEMBER_BANNED: &str = "member_banned";
-pub const MEMBER_UNBANNED: &str = "member_unbanned";
-pub const MEMBER_MUTED: &str = "member_muted";
-pub const MEMBER_UNMUTED: &str = "member_unmuted";
-pub const JOIN_APPROVED: &str = "join_request_approved";
-pub const JOIN_DECLINED: &str = "join_request_declined";
-pub const LEADER_JOINED: &str = "leader_joined";
-pub const LEADER_REMOVED: &str = "leader_removed";
-pub const HOUSE_RULES_CHANGED: &str = "house_rules_changed";
-pub const ACCESS_CHANGED: &str = "access_changed";
+#[derive(Insertable)]
+#[diesel(table_name = modlog)]
+struct NewLine<'a> {
+    id: String,
+    group_id: &'a str,
+    action: ModlogAction,
+    target_name: Option<&'a str>,
+    target_membership: Option<&'a str>,
+    reason: Option<&'a str>,
+    created_on: String,
+}
 
+/// A line about the group itself, or about nobody in particular.
 pub fn record(
     conn: &mut DbConnection,
     group_id: &str,
-    action: &str,
+    action: ModlogAction,
     target_name: Option<&str>,
     reason: Option<&str>,
 ) -> Result<(), AppError> {
+    insert(conn, group_id, action, target_name, None, reason)
+}
+
+/// A line about one member, tied to their membership so it can be neutralised.
+pub fn record_about(
+    conn: &mut DbConnection,
+    group_id: &str,
+    action: ModlogAction,
+    target: &OwnMembership,
+    reason: Option<&str>,
+) -> Result<(), AppError> {
+    insert(
+        conn,
+        group_id,
+        action,
+        Some(&target.display_name),
+        Some(&target.id),
+        reason,
+    )
+}
+
+fn insert(
+    conn: &mut DbConnection,
+    group_id: &str,
+    action: ModlogAction,
+    target_name: Option<&str>,
+    target_membership: Option<&str>,
+    reason: Option<&str>,
+) -> Result<(), AppError> {
     diesel::insert_into(modlog::table)
-        .values((
-            modlog::id.eq(secrets::new_id()),
-            modlog::group_id.eq(group_id),
-            modlog::action.eq(action),
-            modlog::target_name.eq(target_name),
-            modlog::reason.eq(reason),
-            modlog::created_on.eq(time::today()),
-        ))
+        .values(NewLine {
+            id: secrets::new_id(),
+            group_id,
+            action,
+            target_name,
+            target_membership,
+            reason,
+            created_on: time::today(),
+        })
         .execute(conn)?;
     Ok(())
 }
 
+/// Clears what the log says about memberships that are gone: the name and the reason (a
+/// leader's free text may name them too). What happened, and when, stays.
+pub fn forget_memberships(
+    conn: &mut DbConnection,
+    membership_ids: &[String],
+) -> Result<usize, AppError> {
+    if membership_ids.is_empty() {
+        return Ok(0);
+    }
+    Ok(
+        diesel::update(modlog::table.filter(modlog::target_membership.eq_any(membership_ids)))
+            .set((
+                modlog::target_name.eq(None::<String>),
+                modlog::reason.eq(None::<String>),
+                modlog::target_membership.eq(None::<String>),
+            ))
+            .execute(conn)?,
+    )
+}
+
+/// Lines older than `days` are deleted (retention).
+pub fn purge(conn: &mut DbConnection, days: u32) -> Result<usize, AppError> {
+    Ok(
+        diesel::delete(modlog::table.filter(modlog::created_on.lt(time::days_ago(days))))
+            .execute(conn)?,
+    )
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ModlogEntry {
-    pub action: String,
-    /// Display name in this group; leaders only.
+    pub action: ModlogAction,
+    /// Display name in this group; leaders only. Absent once that member has left.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
     /// Leaders only.
@@ -74,13 +158,50 @@ pub fn list(conn: &mut DbConnection, access: &GroupAccess) -> Result<Vec<ModlogE
             modlog::created_on,
         ))
         .limit(500)
-        .load::<(String, Option<String>, Option<String>, String)>(conn)?;
+        .load::<(ModlogAction, Option<String>, Option<String>, String)>(conn)?;
     Ok(rows
         .into_iter()
         .map(|(action, target, reason, on)| ModlogEntry {
             action,
             target: target.filter(|_| full),
             reason: reason.filter(|_| full),
+            on,
+        })
+        .collect())
+}
+
+/// The lines that name one of `membership_ids`, for their owner's export.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LineAboutMe {
+    pub membership_id: String,
+    pub action: ModlogAction,
+    pub name: Option<String>,
+    pub reason: Option<String>,
+    pub on: String,
+}
+
+pub fn about(
+    conn: &mut DbConnection,
+    membership_ids: &[String],
+) -> Result<Vec<LineAboutMe>, AppError> {
+    let rows = modlog::table
+        .filter(modlog::target_membership.eq_any(membership_ids))
+        .order(modlog::created_on.desc())
+        .select((
+            modlog::target_membership.assume_not_null(),
+            modlog::action,
+            modlog::target_name,
+            modlog::reason,
+            modlog::created_on,
+        ))
+        .load::<(String, ModlogAction, Option<String>, Option<String>, String)>(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(membership_id, action, name, reason, on)| LineAboutMe {
+            membership_id,
+            action,
+            name,
+            reason,
             on,
         })
         .collect())

@@ -18,6 +18,8 @@ use crate::web::client;
 struct RegisterPage {
     layout: Layout,
     login: String,
+    /// Where to go once the recovery codes are kept (a local path).
+    next: String,
     error: Option<String>,
 }
 
@@ -26,6 +28,7 @@ struct RegisterPage {
 struct RecoveryCodesPage {
     layout: Layout,
     codes: Vec<String>,
+    next: String,
 }
 
 #[derive(Template)]
@@ -60,6 +63,7 @@ struct AccountPage {
     account: Account,
     groups: Vec<crate::groups::MyGroup>,
     steunpunten: Vec<(String, String)>,
+    can_manage_instance: bool,
     notice: Option<String>,
     error: Option<String>,
 }
@@ -130,12 +134,14 @@ async fn register_form(
     req: HttpRequest,
     state: web::Data<AppState>,
     MaybeAuthenticated(session): MaybeAuthenticated,
+    query: web::Query<NextQuery>,
 ) -> HttpResponse {
     render(
         StatusCode::OK,
         &RegisterPage {
             layout: Layout::new(&req, &state, session.is_some()),
             login: String::new(),
+            next: local_path(query.next.as_deref()).to_string(),
             error: None,
         },
     )
@@ -148,6 +154,10 @@ async fn register(
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
     let source = client::source_key(&req, &state.settings.server.trusted_proxies);
+    let next = match local_path(form.next.as_deref()) {
+        "/" => "/account".to_string(),
+        path => path.to_string(),
+    };
     match accounts::register(&state, source, &form.login, form.password).await {
         Ok(registered) => {
             with_new_session(&req, &state, &registered.account.id, |layout| {
@@ -156,6 +166,7 @@ async fn register(
                     &RecoveryCodesPage {
                         layout,
                         codes: registered.recovery_codes,
+                        next,
                     },
                 )
             })
@@ -169,6 +180,7 @@ async fn register(
                     error: Some(message(&layout, &error)),
                     layout,
                     login: form.login,
+                    next,
                 },
             ))
         }
@@ -280,9 +292,14 @@ async fn account_page(
         status,
         &AccountPage {
             layout,
-            account: session.account,
+            account: session.account.clone(),
             groups,
             steunpunten,
+            can_manage_instance: crate::policy::decide_steunpunt(
+                &crate::steunpunten::instance_actor(Some(&session)),
+                crate::policy::SteunpuntAction::ManageInstance,
+            )
+            .is_allowed(),
             notice,
             error,
         },
@@ -344,6 +361,7 @@ async fn renew_recovery_codes(
             &RecoveryCodesPage {
                 layout: Layout::new(&req, &state, true),
                 codes,
+                next: "/account".into(),
             },
         ),
         Err(e) => account_page(&req, &state, session, error_status(&e), None, Some(&e)).await,

@@ -25,6 +25,8 @@ struct InstancePage {
 struct StaffCodesPage {
     layout: Layout,
     codes: Vec<String>,
+    /// Where the page's "continue" leads.
+    next: String,
 }
 
 #[derive(Deserialize)]
@@ -90,6 +92,7 @@ async fn create_staff(
             &StaffCodesPage {
                 layout: Layout::new(&req, &state, true),
                 codes,
+                next: "/beheer".into(),
             },
         ),
         Err(e) => error_page(&req, &state, true, &e),
@@ -121,7 +124,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         cfg,
         Method::GET,
         "/beheer",
-        &[Steunpunt(S::CreateSteunpunt)],
+        &[Steunpunt(S::ManageInstance)],
         page,
     );
     routes::add(
@@ -135,7 +138,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         cfg,
         Method::POST,
         "/beheer/staf",
-        &[Steunpunt(S::AppointSteunpuntAdmin)],
+        &[Steunpunt(S::CreateStaffAccount)],
         create_staff,
     );
     routes::add(

@@ -48,20 +48,17 @@ impl Layout {
 
 impl Layout {
     /// The frame of a group's page: its own steunpunt's name and crisis help.
-    pub async fn for_group(
+    /// The layout of one group's pages: its own steunpunt's name and crisis help.
+    pub fn for_group(
         req: &HttpRequest,
         state: &AppState,
         logged_in: bool,
         group: &crate::groups::Group,
-    ) -> Result<Layout, AppError> {
+    ) -> Layout {
         let mut layout = Layout::new(req, state, logged_in);
-        if group.steunpunt_id != state.home.id
-            && let Some(steunpunt) = crate::steunpunten::find(state, &group.steunpunt_id).await?
-        {
-            layout.steunpunt = steunpunt.name;
-            layout.crisis_text = steunpunt.crisis_text;
-        }
-        Ok(layout)
+        layout.steunpunt = group.steunpunt_name.clone();
+        layout.crisis_text = group.crisis_text.clone();
+        layout
     }
 }
 

@@ -2,7 +2,7 @@
 //! governs it, so no route can exist without a policy case. The inventory also answers
 //! 405 for known paths asked with an unknown method.
 //!
-//! Handlers still ask the policy themselves (through `groups::authorize` and friends);
+//! Handlers still ask the policy themselves (through `groups::access` and the services);
 //! the declared access says which question they ask, and the tests check both.
 
 use std::collections::BTreeMap;
@@ -12,7 +12,7 @@ use actix_web::dev::ResourceDef;
 use actix_web::http::Method;
 use actix_web::{FromRequest, Handler, Responder, web};
 
-use crate::policy::{Action, SteunpuntAction};
+use crate::policy::{Action, MemberAction, SteunpuntAction};
 
 /// Who may use a route, in the policy's terms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +26,8 @@ pub enum Access {
     OwnAccount,
     /// A group action, decided by `policy::decide`.
     Group(Action),
+    /// An action on one member of a group, decided by `policy::decide_on_member`.
+    Member(MemberAction),
     /// A steunpunt action, decided by `policy::decide_steunpunt`.
     Steunpunt(SteunpuntAction),
 }
@@ -120,7 +122,10 @@ mod tests {
             // A route under a group slug is decided per group.
             if route.path.contains("/groups/{slug}") || route.path.starts_with("/g/{slug}") {
                 assert!(
-                    route.access.iter().all(|a| matches!(a, Access::Group(_))),
+                    route
+                        .access
+                        .iter()
+                        .all(|a| matches!(a, Access::Group(_) | Access::Member(_))),
                     "{} {} is a group route without a group policy case",
                     route.method,
                     route.path

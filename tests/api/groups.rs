@@ -898,14 +898,29 @@ async fn leaders_close_and_the_steunpunt_opens_with_confirmation(app: TestApp) {
     assert_eq!(unlisted.status(), 200);
     let reopen = patch(&leader, json!({"mode": "registered"})).await;
     assert_error(reopen, 403, "forbidden").await;
-    let unconfirmed = patch(&sp, json!({"mode": "registered", "listed": true})).await;
-    assert_error(unconfirmed, 409, "confirmation_required").await;
-    let confirmed = patch(
-        &sp,
-        json!({"mode": "registered", "listed": true, "confirm_wider_audience": true}),
-    )
-    .await;
-    assert_eq!(confirmed.status(), 200);
+    // The steunpunt proposes; nothing changes until a leader accepts with confirmation.
+    let proposed = patch(&sp, json!({"mode": "registered", "listed": true})).await;
+    assert_eq!(proposed.status(), 202);
+    let proposed: Value = proposed.json().await.unwrap();
+    assert_eq!(proposed["mode"], "closed", "{proposed}");
+    assert_eq!(proposed["proposal"]["mode"], "registered", "{proposed}");
+    let accept = async |token: &str, confirm: bool| {
+        app.send_json(
+            Method::POST,
+            "/api/v1/groups/wisselend/access-proposal/accept",
+            token,
+            Some(&json!({ "confirm_wider_audience": confirm })),
+        )
+        .await
+    };
+    assert_error(accept(&sp, true).await, 403, "forbidden").await;
+    assert_error(accept(&leader, false).await, 409, "confirmation_required").await;
+    let accepted = accept(&leader, true).await;
+    assert_eq!(accepted.status(), 200);
+    let accepted: Value = accepted.json().await.unwrap();
+    assert_eq!(accepted["mode"], "registered");
+    assert_eq!(accepted["listed"], true);
+    assert_error(accept(&leader, true).await, 409, "no_proposal").await;
     // Directory data is the steunpunt's; house rules are the leaders'.
     assert_error(
         patch(&leader, json!({"name": "Nieuwe naam"})).await,
@@ -1116,7 +1131,8 @@ async fn one_account_in_two_groups_cannot_be_linked(app: TestApp) {
             "the login name leaks"
         );
     }
-    // A member is an id, a name and a role: no times, no account, nothing to correlate.
+    // A member is an id, a name and a role (and, for leaders, what they may do to them, which
+    // follows from the role alone): no times, no account, nothing to correlate.
     let mut ids = vec![];
     for (slug, leader) in [("verslaving-noord", &leader_a), ("rouw-noord", &leader_b)] {
         let members: Value = app
@@ -1126,8 +1142,19 @@ async fn one_account_in_two_groups_cannot_be_linked(app: TestApp) {
             .await
             .unwrap();
         for member in members.as_array().unwrap() {
-            let keys: Vec<&String> = member.as_object().unwrap().keys().collect();
+            let keys: Vec<&String> = member
+                .as_object()
+                .unwrap()
+                .keys()
+                .filter(|k| *k != "may")
+                .collect();
             assert_eq!(keys, ["display_name", "id", "role"], "{member}");
+            for action in member["may"].as_array().into_iter().flatten() {
+                assert!(
+                    ["ban", "mute", "lift_sanction"].contains(&action.as_str().unwrap()),
+                    "{member}"
+                );
+            }
             ids.push(member["id"].as_str().unwrap().to_string());
         }
     }

@@ -53,7 +53,7 @@ async fn unread_declines_expire(app: TestApp) {
     })
     .await
     .unwrap();
-    assert_eq!(purged.declined_requests, 1);
+    assert_eq!(purged.decided_requests, 1);
     assert_eq!(
         app.get("/api/v1/groups/vergeet/join-request", &applicant)
             .await

@@ -3,7 +3,8 @@
 //! says to what the handlers do.
 
 use kring::policy::{
-    self, Action, Actor, Decision, Denial, GroupFacts, JoinPolicy, Mode, Relation,
+    self, AccessSettings, AccountRole, Action, Actor, Decision, Denial, GroupFacts, JoinPolicy,
+    Mode, Relation, Stage,
 };
 use kring::web::routes::{self, Access};
 use reqwest::Method;
@@ -22,23 +23,31 @@ struct Role {
 
 fn account(relation: Relation) -> Actor {
     Actor {
-        account: true,
         relation,
-        ..Actor::GUEST
+        ..Actor::account(AccountRole::Member)
     }
 }
 
 fn status_of(denial: Denial) -> u16 {
     match denial {
         Denial::LoginRequired => 401,
-        Denial::Forbidden | Denial::InviteRequired => 403,
+        Denial::Forbidden
+        | Denial::InviteRequired
+        | Denial::StaffAccount
+        | Denial::TargetIsLeader => 403,
         Denial::NotFound => 404,
-        Denial::MembershipRequired | Denial::AlreadyMember | Denial::AlreadyPending => 409,
+        Denial::MembershipRequired
+        | Denial::AlreadyMember
+        | Denial::AlreadyPending
+        | Denial::TargetNotLeader
+        | Denial::LeaderMustAccept => 409,
+        Denial::InvalidInvite | Denial::TargetNotStaff => 422,
     }
 }
 
 async fn every_group_read_route_answers_as_the_policy_decides(app: TestApp) {
     let sp = app.steunpunt_admin().await;
+    let instance = app.instance_admin().await;
     let groups = [
         ("sweep-open", Mode::Open, JoinPolicy::Approval, true),
         (
@@ -129,8 +138,13 @@ async fn every_group_read_route_answers_as_the_policy_decides(app: TestApp) {
             token: Some(sp),
             actor: Actor {
                 steunpunt_admin: true,
-                ..account(Relation::None)
+                ..Actor::account(AccountRole::Staff)
             },
+        },
+        Role {
+            name: "instance admin",
+            token: Some(instance),
+            actor: Actor::account(AccountRole::InstanceAdmin),
         },
     ];
     let reads: Vec<_> = routes::inventory()
@@ -161,9 +175,12 @@ async fn every_group_read_route_answers_as_the_policy_decides(app: TestApp) {
         );
         for (slug, mode, join_policy, listed) in groups {
             let facts = GroupFacts {
-                mode,
-                join_policy,
-                listed,
+                access: AccessSettings {
+                    mode,
+                    join_policy,
+                    listed,
+                },
+                stage: Stage::Led,
             };
             let path = route.path.replace("{slug}", slug);
             for role in &roles {
@@ -188,7 +205,9 @@ async fn every_group_read_route_answers_as_the_policy_decides(app: TestApp) {
                 let allowed = decisions.iter().any(|d| d.is_allowed());
                 let ok = if allowed {
                     // Allowed: served (one's own join request may simply not exist).
-                    status == 200 || (path.ends_with("/join-request") && status == 404)
+                    status == 200
+                        || ((path.ends_with("/join-request") || path.ends_with("/access-proposal"))
+                            && status == 404)
                 } else {
                     let denials: Vec<u16> = decisions
                         .iter()

@@ -1,0 +1,8 @@
+ALTER TABLE invites ALTER COLUMN revoked TYPE SMALLINT USING CASE WHEN revoked THEN 1 ELSE 0 END;
+ALTER TABLE groups ALTER COLUMN listed TYPE SMALLINT USING CASE WHEN listed THEN 1 ELSE 0 END;
+ALTER TABLE groups ALTER COLUMN online_only TYPE SMALLINT USING CASE WHEN online_only THEN 1 ELSE 0 END;
+DROP INDEX invites_group;
+DROP INDEX modlog_created;
+DROP INDEX modlog_target;
+ALTER TABLE modlog DROP COLUMN target_membership;
+DROP TABLE access_proposals;

@@ -1,0 +1,189 @@
+//! What a group and a membership are, as stored and as shown: read models, write models and
+//! the directory entry. No access decisions here: `access` gathers facts, the policy judges.
+
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::schema::{groups, memberships, steunpunten};
+use crate::markdown::{self, SanitizedHtml};
+use crate::policy::{AccessSettings, JoinPolicy, MemberRole, Mode};
+use crate::time;
+
+text_enum! {
+    /// The theme categories of the sociale kaart.
+    #[derive(Serialize, Deserialize, ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Theme {
+        Somatic = "somatic",
+        MentalHealth = "mental_health",
+        Addiction = "addiction",
+        LifeSituation = "life_situation",
+        Relatives = "relatives",
+    }
+}
+
+text_enum! {
+    #[derive(Serialize, Deserialize, ToSchema)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Status {
+        Starting = "starting",
+        Active = "active",
+        Stopped = "stopped",
+    }
+}
+
+/// A group as read, with what its pages need of its steunpunt.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = groups)]
+pub struct Group {
+    pub id: String,
+    pub steunpunt_id: String,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub theme: Theme,
+    pub region: String,
+    pub meeting_rhythm: String,
+    pub meeting_place: String,
+    pub online_only: bool,
+    pub status: Status,
+    pub mode: Mode,
+    pub join_policy: JoinPolicy,
+    pub listed: bool,
+    pub house_rules: String,
+    #[diesel(select_expression = steunpunten::slug)]
+    pub steunpunt_slug: String,
+    #[diesel(select_expression = steunpunten::name)]
+    pub steunpunt_name: String,
+    #[diesel(select_expression = steunpunten::crisis_text)]
+    pub crisis_text: String,
+}
+
+/// A new group as written.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = groups)]
+pub struct NewGroupRow {
+    pub id: String,
+    pub steunpunt_id: String,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub theme: Theme,
+    pub region: String,
+    pub meeting_rhythm: String,
+    pub meeting_place: String,
+    pub online_only: bool,
+    pub status: Status,
+    pub mode: Mode,
+    pub join_policy: JoinPolicy,
+    pub listed: bool,
+    pub house_rules: String,
+}
+
+impl Group {
+    pub fn access_settings(&self) -> AccessSettings {
+        AccessSettings {
+            mode: self.mode,
+            join_policy: self.join_policy,
+            listed: self.listed,
+        }
+    }
+
+    pub fn house_rules_html(&self) -> SanitizedHtml {
+        markdown::render(&self.house_rules)
+    }
+
+    pub fn entry(&self) -> DirectoryEntry {
+        DirectoryEntry {
+            slug: self.slug.clone(),
+            name: self.name.clone(),
+            steunpunt: self.steunpunt_slug.clone(),
+            description: self.description.clone(),
+            theme: self.theme,
+            region: self.region.clone(),
+            meeting_rhythm: self.meeting_rhythm.clone(),
+            meeting_place: self.meeting_place.clone(),
+            online_only: self.online_only,
+            status: self.status,
+            mode: self.mode,
+            join_policy: (self.mode == Mode::Closed).then_some(self.join_policy),
+            listed: self.listed,
+        }
+    }
+}
+
+/// What the directory shows of a group. No member counts, no dates.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DirectoryEntry {
+    pub slug: String,
+    pub name: String,
+    /// The hosting steunpunt's slug.
+    pub steunpunt: String,
+    pub description: String,
+    pub theme: Theme,
+    pub region: String,
+    pub meeting_rhythm: String,
+    pub meeting_place: String,
+    pub online_only: bool,
+    pub status: Status,
+    pub mode: Mode,
+    /// How a closed group is joined; absent for other modes.
+    pub join_policy: Option<JoinPolicy>,
+    pub listed: bool,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = memberships)]
+pub struct MembershipRow {
+    pub id: String,
+    pub group_id: String,
+    pub account_id: String,
+    pub display_name: String,
+    pub display_key: String,
+    pub role: MemberRole,
+    pub banned_until: Option<i64>,
+    pub ban_reason: Option<String>,
+    pub muted_until: Option<i64>,
+    pub mute_reason: Option<String>,
+}
+
+impl MembershipRow {
+    pub fn banned(&self, now: i64) -> bool {
+        self.banned_until.is_some_and(|until| until > now)
+    }
+    pub fn muted(&self, now: i64) -> bool {
+        self.muted_until.is_some_and(|until| until > now)
+    }
+    pub fn own(&self) -> OwnMembership {
+        let now = time::now();
+        OwnMembership {
+            id: self.id.clone(),
+            display_name: self.display_name.clone(),
+            role: self.role,
+            muted: self.muted(now),
+            banned: self.banned(now),
+        }
+    }
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = memberships)]
+pub struct NewMembership<'a> {
+    pub id: String,
+    pub group_id: &'a str,
+    pub account_id: &'a str,
+    pub display_name: &'a str,
+    pub display_key: &'a str,
+    pub role: MemberRole,
+}
+
+/// My own membership of a group, as I see it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OwnMembership {
+    pub id: String,
+    pub display_name: String,
+    pub role: MemberRole,
+    pub muted: bool,
+    pub banned: bool,
+}

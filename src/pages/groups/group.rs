@@ -1,0 +1,450 @@
+//! A group's own page: what the group is, its house rules, the join form, one's own
+//! membership or request; the neutral page that asks for an invite code; the member list.
+//!
+//! A link with `?code=` to a group the visitor cannot see (hidden, or not there at all)
+//! shows the same neutral page either way: it never names or confirms the group before a
+//! valid code is used. Checking the code is a POST, counted by the invite rate limit.
+
+use actix_web::http::{Method, StatusCode};
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::{Card, card, empty_to_none, or_error_page};
+use crate::error::AppError;
+use crate::groups::access::{self, GroupAccess};
+use crate::groups::joining::{self, JoinRequestBody};
+use crate::groups::members::{self, MemberView};
+use crate::groups::requests::{self, OwnRequest, RequestState};
+use crate::groups::settings;
+use crate::groups::{OwnMembership, with_access};
+use crate::markdown::SanitizedHtml;
+use crate::pages::{Layout, error_status, render, see_other};
+use crate::policy::{self, Action, Decision, Denial, JoinPath};
+use crate::sessions::Session;
+use crate::state::AppState;
+use crate::web::auth::{MaybeAuthenticated, PageSession};
+use crate::web::client;
+use crate::web::routes::{self, Access};
+
+#[derive(Template)]
+#[template(path = "group.html")]
+struct GroupPage {
+    layout: Layout,
+    card: Card,
+    house_rules: SanitizedHtml,
+    has_house_rules: bool,
+    me: Option<OwnMembership>,
+    own_request: Option<OwnRequest>,
+    /// The join form is shown (the visitor may join, or may join with a code).
+    join_form: bool,
+    asks_introduction: bool,
+    asks_code: bool,
+    /// A staff account: it does not join groups.
+    staff: bool,
+    code: String,
+    display_name: String,
+    introduction: String,
+    is_leader: bool,
+    is_steunpunt_admin: bool,
+    can_list_members: bool,
+    proposal_waiting: bool,
+    error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "invite_code.html")]
+struct CodePage {
+    layout: Layout,
+    slug: String,
+    code: String,
+    /// Where logging in or registering returns to.
+    back: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct CodeQuery {
+    code: Option<String>,
+}
+
+#[derive(Default)]
+struct JoinFormValues {
+    code: String,
+    display_name: String,
+    introduction: String,
+}
+
+/// What the page shows, gathered in one trip: the facts, one's own request, a proposal.
+struct Loaded {
+    access: GroupAccess,
+    own_request: Option<OwnRequest>,
+    proposal_waiting: bool,
+}
+
+/// The group page. `code` is an invite code already counted by the rate limit (it opens a
+/// hidden group to the one who holds it).
+async fn group_page(
+    req: &HttpRequest,
+    state: &AppState,
+    session: Option<&Session>,
+    slug: &str,
+    values: JoinFormValues,
+    code: Option<String>,
+    error: Option<&AppError>,
+) -> Result<HttpResponse, AppError> {
+    // Reading one's own request shows a decline once; only do that on a plain visit.
+    let read_request = error.is_none();
+    let loaded = access::reading(state, session, slug, code, move |conn, access| {
+        access.check(Action::ViewGroup)?;
+        let own_request = match (&access.membership, &access.account_id) {
+            (None, Some(_)) if read_request => requests::own(conn, access)?,
+            _ => None,
+        };
+        let proposal_waiting = settings::proposal(conn, access)?.is_some();
+        Ok(Loaded {
+            access: access.clone(),
+            own_request,
+            proposal_waiting,
+        })
+    })
+    .await?;
+    let access = &loaded.access;
+    let layout = Layout::for_group(req, state, session.is_some(), &access.group);
+    let join = access.decide(Action::Join);
+    let with_invite = access.may(Action::JoinWithInvite);
+    let settled = access.membership.is_some()
+        || matches!(
+            loaded.own_request.as_ref().map(|r| r.state),
+            Some(RequestState::Pending | RequestState::ChooseName)
+        );
+    let form = policy::join_form(&access.facts, !values.code.is_empty());
+    let asks_introduction = match &access.invite {
+        Some((_, role)) => policy::join_path(&access.facts, Some(*role)) == JoinPath::Introduction,
+        None => form.asks_introduction,
+    };
+    let status = error.map(error_status).unwrap_or(StatusCode::OK);
+    let page = GroupPage {
+        card: card(layout.t, access.group.entry()),
+        house_rules: access.group.house_rules_html(),
+        has_house_rules: !access.group.house_rules.trim().is_empty(),
+        me: access.membership.as_ref().map(|m| m.own()),
+        join_form: !settled
+            && (join.is_allowed() || join == Decision::Deny(Denial::InviteRequired) || with_invite),
+        asks_introduction,
+        asks_code: form.asks_code || with_invite,
+        staff: join == Decision::Deny(Denial::StaffAccount),
+        is_leader: access.may(Action::ViewJoinRequests),
+        is_steunpunt_admin: access.may(Action::EditDirectoryEntry),
+        can_list_members: access.may(Action::ListMembers),
+        proposal_waiting: loaded.proposal_waiting && access.may(Action::AcceptProposal),
+        error: error.map(|e| layout.t.error(e.code()).to_string()),
+        own_request: loaded.own_request,
+        code: values.code,
+        display_name: values.display_name,
+        introduction: values.introduction,
+        layout,
+    };
+    Ok(render(status, &page))
+}
+
+/// The neutral page that asks for an invite code: the same for a hidden group and for one
+/// that does not exist.
+fn code_page(
+    req: &HttpRequest,
+    state: &AppState,
+    logged_in: bool,
+    slug: &str,
+    code: &str,
+    error: Option<&AppError>,
+) -> HttpResponse {
+    let layout = Layout::new(req, state, logged_in);
+    let status = error.map(error_status).unwrap_or(StatusCode::OK);
+    let page = CodePage {
+        error: error.map(|e| layout.t.error(e.code()).to_string()),
+        back: format!("/g/{slug}?code={}", urlencode(code)),
+        slug: slug.to_string(),
+        code: code.to_string(),
+        layout,
+    };
+    render(status, &page)
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A code that does not open this group, for the neutral page: a hidden group, a missing
+/// one and a bad code all read the same.
+fn code_refused(error: &AppError) -> bool {
+    matches!(error.code(), "not_found" | "invalid_invite")
+}
+
+async fn group(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    MaybeAuthenticated(session): MaybeAuthenticated,
+    slug: web::Path<String>,
+    query: web::Query<CodeQuery>,
+) -> HttpResponse {
+    let code = query.into_inner().code.unwrap_or_default();
+    let values = JoinFormValues {
+        code: code.clone(),
+        ..Default::default()
+    };
+    let logged_in = session.is_some();
+    match group_page(&req, &state, session.as_ref(), &slug, values, None, None).await {
+        Ok(page) => page,
+        Err(e) if e.code() == "not_found" && !code.trim().is_empty() => {
+            code_page(&req, &state, logged_in, &slug, &code, None)
+        }
+        Err(e) => or_error_page(&req, &state, logged_in, Err(e)),
+    }
+}
+
+#[derive(Deserialize)]
+struct CodeForm {
+    code: String,
+}
+
+/// Checks a code (rate-limited) and, when it is good, shows the group to its holder.
+async fn use_code(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    PageSession(session): PageSession,
+    slug: web::Path<String>,
+    form: web::Form<CodeForm>,
+) -> HttpResponse {
+    let Some(code) = joining::presented_code(Some(&form.code)) else {
+        let empty = AppError::from(Denial::InvalidInvite);
+        return code_page(&req, &state, true, &slug, "", Some(&empty));
+    };
+    let source = client::source_key(&req, &state.settings.server.trusted_proxies);
+    let checked = joining::with_code(&state, &session, source, &slug, code.clone()).await;
+    let result = match checked {
+        Ok(_) => {
+            let values = JoinFormValues {
+                code: code.clone(),
+                ..Default::default()
+            };
+            group_page(
+                &req,
+                &state,
+                Some(&session),
+                &slug,
+                values,
+                Some(code),
+                None,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(page) => page,
+        Err(e) if code_refused(&e) || e.code() == "rate_limited" => {
+            code_page(&req, &state, true, &slug, &form.code, Some(&e))
+        }
+        Err(e) => or_error_page(&req, &state, true, Err(e)),
+    }
+}
+
+#[derive(Deserialize)]
+struct JoinForm {
+    display_name: String,
+    introduction: Option<String>,
+    invite_code: Option<String>,
+    accept_house_rules: Option<String>,
+}
+
+async fn join(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    PageSession(session): PageSession,
+    slug: web::Path<String>,
+    form: web::Form<JoinForm>,
+) -> HttpResponse {
+    let form = form.into_inner();
+    let code = empty_to_none(&form.invite_code);
+    let body = JoinRequestBody {
+        display_name: form.display_name.clone(),
+        introduction: empty_to_none(&form.introduction),
+        invite_code: code.clone(),
+        accept_house_rules: form.accept_house_rules.is_some(),
+    };
+    let source = client::source_key(&req, &state.settings.server.trusted_proxies);
+    let error = match joining::join(&state, &session, source, &slug, body).await {
+        Ok(_) => return see_other(&format!("/g/{slug}")),
+        Err(error) => error,
+    };
+    if code.is_some() && code_refused(&error) {
+        let typed = form.invite_code.unwrap_or_default();
+        return code_page(&req, &state, true, &slug, &typed, Some(&error));
+    }
+    let values = JoinFormValues {
+        code: form.invite_code.unwrap_or_default(),
+        display_name: form.display_name,
+        introduction: form.introduction.unwrap_or_default(),
+    };
+    // The code was counted by the join: the page may use it to show a hidden group again.
+    let result = group_page(
+        &req,
+        &state,
+        Some(&session),
+        &slug,
+        values,
+        code,
+        Some(&error),
+    )
+    .await;
+    or_error_page(&req, &state, true, result)
+}
+
+#[derive(Deserialize)]
+struct NameForm {
+    display_name: String,
+}
+
+/// An approved applicant whose name was taken chooses another.
+async fn choose_name(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    PageSession(session): PageSession,
+    slug: web::Path<String>,
+    form: web::Form<NameForm>,
+) -> HttpResponse {
+    let result = async {
+        let name = joining::display_name(&form.display_name)?;
+        requests::choose_name(&state, &session, &slug, name).await
+    }
+    .await;
+    match result {
+        Ok(_) => see_other(&format!("/g/{slug}")),
+        Err(error) => {
+            let values = JoinFormValues {
+                display_name: form.into_inner().display_name,
+                ..Default::default()
+            };
+            let page = group_page(
+                &req,
+                &state,
+                Some(&session),
+                &slug,
+                values,
+                None,
+                Some(&error),
+            )
+            .await;
+            or_error_page(&req, &state, true, page)
+        }
+    }
+}
+
+async fn leave(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    PageSession(session): PageSession,
+    slug: web::Path<String>,
+) -> HttpResponse {
+    let result = joining::leave(&state, &session, &slug)
+        .await
+        .map(|_| see_other(&format!("/g/{slug}")));
+    or_error_page(&req, &state, true, result)
+}
+
+async fn rename(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    PageSession(session): PageSession,
+    slug: web::Path<String>,
+    form: web::Form<NameForm>,
+) -> HttpResponse {
+    let result = joining::rename(&state, &session, &slug, &form.display_name)
+        .await
+        .map(|_| see_other(&format!("/g/{slug}")));
+    or_error_page(&req, &state, true, result)
+}
+
+#[derive(Template)]
+#[template(path = "members.html")]
+struct MembersPage {
+    layout: Layout,
+    card: Card,
+    members: Vec<MemberView>,
+}
+
+async fn members(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    MaybeAuthenticated(session): MaybeAuthenticated,
+    slug: web::Path<String>,
+) -> HttpResponse {
+    let logged_in = session.is_some();
+    let result = async {
+        let (group, members) = with_access(&state, session.as_ref(), &slug, |conn, access| {
+            Ok((access.group.clone(), members::list(conn, access)?))
+        })
+        .await?;
+        let layout = Layout::for_group(&req, &state, logged_in, &group);
+        Ok(render(
+            StatusCode::OK,
+            &MembersPage {
+                card: card(layout.t, group.entry()),
+                members,
+                layout,
+            },
+        ))
+    }
+    .await;
+    or_error_page(&req, &state, logged_in, result)
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    use Access::Group;
+    use Action as A;
+    use Method as M;
+    routes::add(cfg, M::GET, "/g/{slug}", &[Group(A::ViewGroup)], group);
+    routes::add(
+        cfg,
+        M::POST,
+        "/g/{slug}/code",
+        &[Group(A::JoinWithInvite)],
+        use_code,
+    );
+    routes::add(
+        cfg,
+        M::POST,
+        "/g/{slug}/join",
+        &[Group(A::Join), Group(A::JoinWithInvite)],
+        join,
+    );
+    routes::add(
+        cfg,
+        M::POST,
+        "/g/{slug}/naam",
+        &[Group(A::ViewOwnJoinRequest)],
+        choose_name,
+    );
+    routes::add(cfg, M::POST, "/g/{slug}/leave", &[Group(A::Leave)], leave);
+    routes::add(
+        cfg,
+        M::POST,
+        "/g/{slug}/rename",
+        &[Group(A::ChangeDisplayName)],
+        rename,
+    );
+    routes::add(
+        cfg,
+        M::GET,
+        "/g/{slug}/leden",
+        &[Group(A::ListMembers)],
+        members,
+    );
+}

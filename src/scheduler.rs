@@ -1,0 +1,82 @@
+//! Background jobs, in one place: each job with its own interval, each run on the blocking
+//! pool. A job that fails logs the failure and runs again at its next tick.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::task::JoinHandle;
+
+use crate::state::AppState;
+
+/// One background job.
+pub struct Job {
+    pub name: &'static str,
+    pub every: Duration,
+    run: Arc<dyn Fn(&AppState) + Send + Sync>,
+}
+
+/// The jobs a serving process runs.
+pub fn jobs(state: &AppState) -> Vec<Job> {
+    let purge_every = Duration::from_secs(state.settings.retention.purge_interval_minutes * 60);
+    vec![
+        Job {
+            name: "retention purge",
+            every: purge_every,
+            run: Arc::new(|state: &AppState| {
+                match crate::retention::purge_blocking(&state.db, &state.settings) {
+                    Ok(report) if report.ran => tracing::info!(
+                        sessions = report.sessions,
+                        accounts = report.accounts,
+                        requests = report.decided_requests,
+                        sanctions = report.ended_sanctions,
+                        invites = report.spent_invites,
+                        modlog = report.modlog_lines,
+                        "retention purge done"
+                    ),
+                    Ok(_) => tracing::info!("retention purge runs in another process"),
+                    Err(e) => tracing::error!(error = %e, "retention purge failed"),
+                }
+            }),
+        },
+        Job {
+            name: "forget idle rate-limit keys",
+            every: Duration::from_secs(300),
+            run: Arc::new(|state: &AppState| state.limits.forget_idle()),
+        },
+    ]
+}
+
+/// The running jobs; dropping it does not stop them, [`Scheduler::stop`] does.
+pub struct Scheduler {
+    handles: Vec<JoinHandle<()>>,
+}
+
+impl Scheduler {
+    /// Starts every job: each runs at once, then every `every`.
+    pub fn start(state: Arc<AppState>) -> Scheduler {
+        let handles = jobs(&state)
+            .into_iter()
+            .map(|job| {
+                let state = Arc::clone(&state);
+                tokio::spawn(async move {
+                    let mut ticker = tokio::time::interval(job.every);
+                    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                    loop {
+                        ticker.tick().await;
+                        let (run, state) = (Arc::clone(&job.run), Arc::clone(&state));
+                        if let Err(e) = crate::blocking::run(move || run(&state)).await {
+                            tracing::error!(job = job.name, error = %e, "background job panicked");
+                        }
+                    }
+                })
+            })
+            .collect();
+        Scheduler { handles }
+    }
+
+    pub fn stop(self) {
+        for handle in self.handles {
+            handle.abort();
+        }
+    }
+}
