@@ -28,7 +28,7 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 fn may_read_metrics(req: &HttpRequest, state: &AppState) -> bool {
     let token = &state.settings.server.metrics_token;
     if !token.is_empty() {
-        let presented = crate::web::auth::presented_token(req).unwrap_or_default();
+        let presented = crate::web::auth::presented_token(req, state).unwrap_or_default();
         return bool::from(presented.as_bytes().ct_eq(token.as_bytes()));
     }
     let client = client::client_ip(req, &state.settings.server.trusted_proxies);
