@@ -55,7 +55,7 @@ pub enum Joined {
 }
 
 fn display_name(raw: &str) -> Result<CheckedName, AppError> {
-    names::check(raw).map_err(|e| e.into_app_error(NameKind::Display))
+    names::check_display(raw).map_err(|e| e.into_app_error(NameKind::Display))
 }
 
 fn name_taken() -> AppError {

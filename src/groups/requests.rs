@@ -159,7 +159,7 @@ pub async fn decide(
                     if access_blocking_member(conn, &group_id, &account_id)? {
                         return Err(crate::policy::Denial::AlreadyMember.into());
                     }
-                    let name = crate::names::check(&display_name)
+                    let name = crate::names::check_display(&display_name)
                         .map_err(|e| e.into_app_error(crate::names::NameKind::Display))?;
                     let role = MemberRole::parse(&role).unwrap_or(MemberRole::Member);
                     let member =
