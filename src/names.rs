@@ -1,7 +1,13 @@
-//! Names people choose: login names now, display names per group later.
+//! Names people choose: login names, and display names per group.
 //!
 //! Owns the one rule set for them (Unicode NFKC; 3-32 letters, digits, `_` or `-`; no bidi
-//! controls or zero-width characters) and the case-insensitive key used for uniqueness.
+//! controls or zero-width characters) and the keys used for uniqueness: case-insensitive for
+//! login names, and for display names also blind to look-alikes (the UTS #39 skeleton), so
+//! "Аnna" with a Cyrillic А cannot stand beside "Anna".
+
+mod display_keys;
+
+pub use display_keys::{RefreshedKeys, refresh_display_keys};
 
 use unicode_normalization::UnicodeNormalization;
 
@@ -74,6 +80,27 @@ fn is_invisible(c: char) -> bool {
         | '\u{1BCA0}'..='\u{1BCA3}' | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E0FFF}')
 }
 
+/// Upper then lower approximates full case folding: "STRASSE" and "straße" meet.
+fn fold(name: &str) -> String {
+    name.to_uppercase().to_lowercase().nfkc().collect()
+}
+
+/// The key display names in one group are compared by: the UTS #39 confusable skeleton of
+/// the NFKC-case-folded name, folded once more because some prototypes are capitals (the
+/// skeleton of "n00r" is "nOOr"). Only for comparing; never shown.
+pub fn display_key(shown: &str) -> String {
+    let skeleton: String = unicode_security::skeleton(&fold(shown)).collect();
+    fold(&skeleton)
+}
+
+/// A display name: the rules of [`check`], with the look-alike-blind [`display_key`].
+pub fn check_display(raw: &str) -> Result<CheckedName, NameError> {
+    let CheckedName { shown, .. } = check(raw)?;
+    let key = display_key(&shown);
+    Ok(CheckedName { shown, key })
+}
+
+/// A login name (and the rules every name follows), with the case-folded key.
 pub fn check(raw: &str) -> Result<CheckedName, NameError> {
     let trimmed = raw.trim();
     let shown: String = trimmed.nfkc().collect();
@@ -90,8 +117,8 @@ pub fn check(raw: &str) -> Result<CheckedName, NameError> {
     {
         return Err(NameError::Characters);
     }
-    // Upper then lower approximates full case folding: "STRASSE" and "straße" meet.
-    let key: String = shown.to_uppercase().to_lowercase().nfkc().collect();
+    // Login names keep this key: never shown, so a look-alike fools no one; accounts store it.
+    let key = fold(&shown);
     Ok(CheckedName { shown, key })
 }
 
@@ -113,6 +140,55 @@ mod tests {
         assert_eq!(a.key, "anna");
         assert_eq!(check("Anna").unwrap().key, check("aNNa").unwrap().key);
         assert_eq!(check("STRASSE").unwrap().key, check("straße").unwrap().key);
+    }
+
+    fn same_display_key(a: &str, b: &str) -> bool {
+        check_display(a).unwrap().key == check_display(b).unwrap().key
+    }
+
+    #[test]
+    fn look_alike_display_names_share_a_key() {
+        // A Cyrillic А (U+0410), a Greek ο (U+03BF), a Cyrillic о (U+043E).
+        assert!(same_display_key("Anna", "\u{0410}nna"));
+        assert!(same_display_key("Bob", "B\u{03BF}b"));
+        assert!(same_display_key("Noor", "N\u{043E}\u{043E}r"));
+        // TS #39 maps the digit 1 to l, 0 to O and m to rn.
+        assert!(same_display_key("paypal", "paypa1"));
+        assert!(same_display_key("Noor", "N00r"));
+        assert!(same_display_key("Kim", "Kirn"));
+        // Case still does not count, nor compatibility forms.
+        assert!(same_display_key("ANNA", "\u{0430}nna"));
+        assert!(same_display_key("STRASSE", "straße"));
+        assert!(same_display_key("\u{FB01}ne", "fine"));
+        // Capital I is a look-alike of l only before case folding, which turns it into i:
+        // "paypaI" and "paypal" stay apart, as "Ilse" and "Lise" must.
+        assert!(!same_display_key("paypaI", "paypal"));
+        assert!(!same_display_key("Ilse", "Lise"));
+        for (a, b) in [
+            ("Anna", "Anne"),
+            ("Tim", "Tom"),
+            ("Bob", "Rob"),
+            ("Joëlle", "Joelle"),
+        ] {
+            assert!(!same_display_key(a, b), "{a} and {b} are different names");
+        }
+    }
+
+    #[test]
+    fn display_names_keep_what_was_typed() {
+        let name = check_display("\u{0410}nna").unwrap();
+        assert_eq!(name.shown, "\u{0410}nna");
+        assert_eq!(name.key, "anna");
+        assert_eq!(check_display("Kim").unwrap().shown, "Kim");
+    }
+
+    #[test]
+    fn login_names_keep_the_case_folded_key() {
+        assert_eq!(check("Kim_01").unwrap().key, "kim_01");
+        assert_ne!(
+            check("Anna").unwrap().key,
+            check("\u{0410}nna").unwrap().key
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use subtle::ConstantTimeEq;
 
 use crate::state::AppState;
+use crate::web::client;
 
 async fn healthz() -> HttpResponse {
     HttpResponse::Ok()
@@ -27,12 +28,13 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 fn may_read_metrics(req: &HttpRequest, state: &AppState) -> bool {
     let token = &state.settings.server.metrics_token;
     if !token.is_empty() {
-        let presented = crate::web::auth::presented_token(req).unwrap_or_default();
+        let presented = crate::web::auth::presented_token(req, state).unwrap_or_default();
         return bool::from(presented.as_bytes().ct_eq(token.as_bytes()));
     }
-    // The client as seen through trusted proxies: a proxy on this machine is not the reader.
-    crate::web::client::client_ip(req, &state.settings.server.trusted_proxies)
-        .is_some_and(|ip| ip.is_loopback())
+    let client = client::client_ip(req, &state.settings.server.trusted_proxies);
+    // A proxy on this machine is not the reader, whether or not it is configured as trusted:
+    // with a forwarding header in the request, only the token opens the counts.
+    !client::carries_forwarding_header(req) && client.is_some_and(|ip| ip.is_loopback())
 }
 
 async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {

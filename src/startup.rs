@@ -13,7 +13,7 @@ use actix_web::{App, HttpServer, web};
 use crate::configuration::Settings;
 use crate::error::AppError;
 use crate::state::{AppState, StartupError};
-use crate::{api, operations, pages, scheduler, telemetry, web as kweb};
+use crate::{api, names, operations, pages, scheduler, telemetry, web as kweb};
 
 pub struct Application {
     port: u16,
@@ -24,9 +24,14 @@ pub struct Application {
 impl Application {
     pub async fn build(settings: Settings) -> Result<Application, StartupError> {
         let bind = settings.server.bind.clone();
-        let state = tokio::task::spawn_blocking(move || AppState::build(settings))
-            .await
-            .map_err(AppError::internal)??;
+        let state = tokio::task::spawn_blocking(move || {
+            let state = AppState::build(settings)?;
+            // After the migrations: keys computed by an older rule are brought up to date.
+            names::refresh_display_keys(&mut *state.db.get_blocking()?)?;
+            Ok::<_, StartupError>(state)
+        })
+        .await
+        .map_err(AppError::internal)??;
         let state = web::Data::new(state);
         let listener = TcpListener::bind(&bind).map_err(|source| StartupError::Bind {
             addr: bind.clone(),

@@ -36,7 +36,7 @@ pub async fn login(
     let body = body.into_inner();
     let source = client::source_key(&req, &state.settings.server.trusted_proxies);
     let account = accounts::authenticate(&state, source, &body.login, body.password).await?;
-    if let Some(previous) = auth::presented_token(&req) {
+    if let Some(previous) = auth::presented_token(&req, &state) {
         sessions::end_token(&state, &previous).await?;
     }
     let session = sessions::start(&state, &account.id).await?;

@@ -48,7 +48,7 @@ pub enum Joined {
 }
 
 pub(crate) fn display_name(raw: &str) -> Result<CheckedName, AppError> {
-    names::check(raw).map_err(|e| e.into_app_error(NameKind::Display))
+    names::check_display(raw).map_err(|e| e.into_app_error(NameKind::Display))
 }
 
 /// An invite code as typed, or `None` when the field was left empty.

@@ -208,7 +208,7 @@ pub async fn decide(
                     waiting_for_new_name: false,
                 });
             }
-            let name = crate::names::check(&display_name)
+            let name = crate::names::check_display(&display_name)
                 .map_err(|e| e.into_app_error(crate::names::NameKind::Display))?;
             if !members::name_free(conn, &group_id, &name.key, &account_id)? {
                 diesel::update(join_requests::table.find(&id))

@@ -114,7 +114,7 @@ async fn with_new_session(
     account_id: &str,
     page: impl FnOnce(Layout) -> HttpResponse,
 ) -> Result<HttpResponse, AppError> {
-    if let Some(previous) = auth::presented_token(req) {
+    if let Some(previous) = auth::presented_token(req, state) {
         sessions::end_token(state, &previous).await?;
     }
     let session = sessions::start(state, account_id).await?;

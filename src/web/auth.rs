@@ -1,7 +1,8 @@
 //! Who is asking: the session from `Authorization: Bearer` or the session cookie.
 //!
 //! The cookie is `HttpOnly; SameSite=Strict` and `Secure` unless Kring is reached on
-//! localhost. Extractors resolve the session once per request and cache it.
+//! localhost. A `Secure` cookie is named `__Host-kring_session`, and then only that name is
+//! read. Extractors resolve the session once per request and cache it.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -14,10 +15,24 @@ use crate::error::AppError;
 use crate::sessions::{self, Session};
 use crate::state::AppState;
 
+/// The cookie's name on plain-http localhost.
 pub const SESSION_COOKIE: &str = "kring_session";
+/// The cookie's name where it is `Secure`. Browsers accept a `__Host-` cookie only from this
+/// very host, `Secure`, with `Path=/` and no `Domain`, so a sibling subdomain cannot plant
+/// one (login forgery by cookie tossing); a tossed plain `kring_session` is not read then.
+pub const HOST_SESSION_COOKIE: &str = "__Host-kring_session";
+
+/// The session cookie's name for this request's context.
+pub fn session_cookie_name(req: &HttpRequest, state: &AppState) -> &'static str {
+    if secure(req, state) {
+        HOST_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
 
 /// The raw token a request carries, bearer first.
-pub fn presented_token(req: &HttpRequest) -> Option<String> {
+pub fn presented_token(req: &HttpRequest, state: &AppState) -> Option<String> {
     if let Some(value) = req.headers().get(header::AUTHORIZATION) {
         return value
             .to_str()
@@ -25,12 +40,14 @@ pub fn presented_token(req: &HttpRequest) -> Option<String> {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(|t| t.trim().to_string());
     }
-    req.cookie(SESSION_COOKIE).map(|c| c.value().to_string())
+    req.cookie(session_cookie_name(req, state))
+        .map(|c| c.value().to_string())
 }
 
 /// Is this request authenticated by cookie (and so exposed to cross-site forgery)?
-pub fn uses_cookie(req: &HttpRequest) -> bool {
-    req.headers().get(header::AUTHORIZATION).is_none() && req.cookie(SESSION_COOKIE).is_some()
+pub fn uses_cookie(req: &HttpRequest, state: &AppState) -> bool {
+    req.headers().get(header::AUTHORIZATION).is_none()
+        && req.cookie(session_cookie_name(req, state)).is_some()
 }
 
 fn host_is_local(req: &HttpRequest) -> bool {
@@ -59,7 +76,7 @@ pub fn session_cookie(
     expires_at: i64,
 ) -> Cookie<'static> {
     let max_age = (expires_at - crate::time::now()).max(0);
-    Cookie::build(SESSION_COOKIE, token.to_string())
+    Cookie::build(session_cookie_name(req, state), token.to_string())
         .path("/")
         .http_only(true)
         .same_site(SameSite::Strict)
@@ -69,7 +86,7 @@ pub fn session_cookie(
 }
 
 pub fn removal_cookie(req: &HttpRequest, state: &AppState) -> Cookie<'static> {
-    let mut cookie = Cookie::build(SESSION_COOKIE, "")
+    let mut cookie = Cookie::build(session_cookie_name(req, state), "")
         .path("/")
         .http_only(true)
         .same_site(SameSite::Strict)
@@ -90,7 +107,7 @@ async fn resolve(req: &HttpRequest) -> Result<Option<Session>, AppError> {
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError::internal("no app state"))?
         .clone();
-    let session = match presented_token(req) {
+    let session = match presented_token(req, &state) {
         Some(token) => sessions::resolve(&state, &token).await?,
         None => None,
     };

@@ -71,8 +71,9 @@ pub async fn check_origin(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     if is_unsafe(&req) {
-        let public_url = req
-            .app_data::<web::Data<AppState>>()
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let public_url = state
+            .as_ref()
             .map(|s| s.settings.server.public_url.clone())
             .unwrap_or_default();
         let http = req.request();
@@ -91,7 +92,7 @@ pub async fn check_origin(
             (_, Some(site)) => matches!(site, "same-origin" | "none"),
             (Some(_null), None) => false,
             // No browser headers at all: a non-browser client, fine unless it rides a cookie.
-            (None, None) => !auth::uses_cookie(http),
+            (None, None) => state.is_some_and(|s| !auth::uses_cookie(http, &s)),
         };
         if !allowed {
             let refusal = AppError::forbidden(

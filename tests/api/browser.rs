@@ -1,5 +1,6 @@
 //! In real Chromium: register, read the recovery codes, log out, log in, log out again,
-//! switch language, regain access with a recovery code, all through the pages.
+//! switch language, regain access with a recovery code, all through the pages; and every
+//! page on a phone-sized screen.
 
 use std::io::Write;
 use std::net::TcpListener;
@@ -60,20 +61,38 @@ fn driver() -> Option<Driver> {
 }
 
 async fn connect(driver: &Driver) -> Client {
+    connect_with(driver, None).await
+}
+
+/// The width of the phone the pages must fit, in CSS pixels (an iPhone 12 to 15).
+const PHONE_WIDTH: u64 = 390;
+
+/// A Chromium that emulates a phone: a 390 px wide viewport that honours the page's
+/// `<meta name="viewport">`, as a phone does. (A desktop window of 390 px is not that: the
+/// window's size includes its frame, and desktop Chromium has a minimum width.)
+async fn connect_phone(driver: &Driver) -> Client {
+    let phone = serde_json::json!({
+        "deviceMetrics": {"width": PHONE_WIDTH, "height": 844, "pixelRatio": 3.0, "touch": true}
+    });
+    connect_with(driver, Some(phone)).await
+}
+
+async fn connect_with(driver: &Driver, mobile_emulation: Option<serde_json::Value>) -> Client {
     let chromium = std::env::var("KRING_TEST_CHROMIUM").unwrap_or(CHROMIUM.into());
+    let mut options = serde_json::json!({
+        "binary": chromium,
+        "args": [
+            "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync",
+            format!("--user-data-dir={}", driver._profile.path().display()),
+        ]
+    });
+    if let Some(emulation) = mobile_emulation {
+        options["mobileEmulation"] = emulation;
+    }
     let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": chromium,
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync",
-                format!("--user-data-dir={}", driver._profile.path().display()),
-            ]
-        }),
-    );
+    caps.insert("goog:chromeOptions".into(), options);
     let mut last_error = None;
     for _ in 0..50 {
         match ClientBuilder::rustls()
@@ -90,6 +109,61 @@ async fn connect(driver: &Driver) -> Client {
         }
     }
     panic!("cannot reach chromedriver: {last_error:?}");
+}
+
+/// Opens `url` and asserts that the page fits a phone (see [`assert_page_fits_phone`]).
+pub async fn assert_fits_phone(c: &Client, url: &str) {
+    c.goto(url).await.unwrap();
+    let here = c.current_url().await.unwrap().to_string();
+    assert_eq!(here, url, "{url} answered with another page");
+    assert_page_fits_phone(c).await;
+}
+
+/// Asserts that the page now shown (in a [`connect_phone`] client) is no wider than the
+/// phone: nothing sticks out to the right, so nobody has to scroll sideways.
+pub async fn assert_page_fits_phone(c: &Client) {
+    let measured = c
+        .execute(
+            r##"
+            const phone = arguments[0];
+            const name = e => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "")
+                + (typeof e.className === "string" && e.className
+                    ? "." + e.className.trim().split(/\s+/).join(".") : "");
+            const all = [...document.querySelectorAll("body *")];
+            // Boxes that reach past the phone's edge, and boxes whose text spills out of them.
+            const wide = all
+                .filter(e => e.getBoundingClientRect().right > phone + 0.5)
+                .map(e => name(e) + " to " + Math.round(e.getBoundingClientRect().right) + " px")
+                .concat(all
+                    .filter(e => e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1
+                        && getComputedStyle(e).overflowX === "visible")
+                    .map(e => name(e) + " holds " + e.scrollWidth + " px in " + e.clientWidth))
+                .slice(0, 8);
+            return {
+                scroll: document.documentElement.scrollWidth,
+                inner: window.innerWidth,
+                page: location.pathname + location.search,
+                wide: wide,
+            };
+            "##,
+            vec![PHONE_WIDTH.into()],
+        )
+        .await
+        .unwrap();
+    let page = measured["page"].as_str().unwrap_or_default();
+    let scroll = measured["scroll"].as_u64().unwrap();
+    let inner = measured["inner"].as_u64().unwrap();
+    // A phone zooms out to show a page that is too wide: then innerWidth grows with it.
+    assert_eq!(
+        inner, PHONE_WIDTH,
+        "{page}: the viewport is {inner} px, not the phone's {PHONE_WIDTH} px; too wide: {}",
+        measured["wide"]
+    );
+    assert!(
+        scroll <= inner,
+        "{page} is {scroll} px wide on a {inner} px phone; too wide: {}",
+        measured["wide"]
+    );
 }
 
 async fn text(c: &Client, css: &str) -> String {
@@ -383,4 +457,159 @@ async fn a_steunpunt_leader_member_and_applicant_in_chromium() {
     let result = tokio::time::timeout(Duration::from_secs(180), group_journey(&client, &app)).await;
     let _ = client.close().await;
     result.expect("the browser journey finished in time");
+}
+
+/// Every page a visitor, a member, a leader, a steunpunt admin and an instance admin reach in
+/// a fresh instance with one open and one closed group, on a phone.
+async fn phone_journey(c: &Client, app: &TestApp) {
+    use serde_json::json;
+    let url = |path: &str| app.url(path);
+
+    let sp = app.steunpunt_admin_as("staf_telefoon").await;
+    app.register("beheer_telefoon").await;
+    app.set_role("beheer_telefoon", "instance_admin").await;
+    app.group(&sp, "open-kring", "open", None, true).await;
+    // The closed group has no meeting place and no house rules yet.
+    let created = app
+        .send_json(
+            reqwest::Method::POST,
+            "/api/v1/groups",
+            &sp,
+            Some(&json!({
+                "steunpunt": crate::helpers::HOME, "slug": "dichte-kring",
+                "name": "Lotgenotengroep voor ouders van een kind met een zeldzame aandoening",
+                "mode": "closed", "join_policy": "invite_and_approval", "listed": true,
+                "theme": "mental_health", "region": "Regio Noordoost-Brabant en Land van Cuijk",
+            })),
+        )
+        .await;
+    assert_eq!(created.status(), 201, "{}", created.text().await.unwrap());
+
+    app.register("leider_tel").await;
+    let leader = app.login("leider_tel", crate::helpers::PASSWORD).await;
+    let code = app.invite(&sp, "dichte-kring", "leader", 1).await;
+    let joined = app
+        .join(
+            &leader,
+            "dichte-kring",
+            json!({"display_name": "Begeleider_Annemarie_van_Dijk", "invite_code": code}),
+        )
+        .await;
+    assert_eq!(joined.status(), 201);
+    let code = app.invite(&leader, "dichte-kring", "member", 10).await;
+
+    app.register("lid_tel").await;
+    let member = app.login("lid_tel", crate::helpers::PASSWORD).await;
+    let joined = app
+        .join(
+            &member,
+            "open-kring",
+            json!({"display_name": "Wandelaar_uit_Oss_en_omgeving"}),
+        )
+        .await;
+    assert_eq!(joined.status(), 201);
+    let applied = app
+        .join(
+            &member,
+            "dichte-kring",
+            json!({
+                "display_name": "Wandelaar_uit_Oss_en_omgeving",
+                "invite_code": code,
+                "introduction": "Ik las erover op https://www.zeldzameaandoeningen.example/lotgenotencontact/ouders-van-kinderen-met-een-zeldzame-aandoening en wil graag meedoen."
+            }),
+        )
+        .await;
+    assert_eq!(applied.status(), 202, "{}", applied.text().await.unwrap());
+
+    // A visitor.
+    for path in [
+        "/",
+        "/groepen",
+        "/groepen?q=kring&theme=mental_health&region=Oss",
+        "/g/open-kring",
+        "/g/dichte-kring",
+        "/login",
+        "/register",
+        "/recover",
+        "/privacy",
+        "/bestaat-niet",
+    ] {
+        assert_fits_phone(c, &url(path)).await;
+    }
+    // A newcomer registers and reads the recovery codes.
+    c.goto(&url("/register")).await.unwrap();
+    fill(c, "#login", "nieuwkomer_op_de_telefoon").await;
+    fill(c, "#password", "een lange zin als wachtwoord").await;
+    click(c, "form.stack button[type=submit]").await;
+    heading_is(c, "Bewaar je herstelcodes").await;
+    assert_page_fits_phone(c).await;
+    click(c, "#codes-continue").await;
+    heading_is(c, "Mijn account").await;
+    assert_page_fits_phone(c).await;
+    log_out(c).await;
+
+    // A member of the open group, waiting to join the closed one.
+    log_in(c, app, "lid_tel").await;
+    for path in [
+        "/account",
+        "/g/open-kring",
+        "/g/open-kring/leden",
+        "/g/dichte-kring",
+        "/groepen",
+    ] {
+        assert_fits_phone(c, &url(path)).await;
+    }
+    log_out(c).await;
+
+    // The leader of the closed group, with a request waiting, makes an invite card.
+    log_in(c, app, "leider_tel").await;
+    for path in [
+        "/g/dichte-kring",
+        "/g/dichte-kring/leden",
+        "/g/dichte-kring/beheer",
+    ] {
+        assert_fits_phone(c, &url(path)).await;
+    }
+    click(c, "#new-invite button[type=submit]").await;
+    text(c, "#invite-code").await;
+    assert_page_fits_phone(c).await;
+    assert_fits_phone(c, &url("/g/dichte-kring/beheer")).await;
+    log_out(c).await;
+
+    // The steunpunt admin, and the leader invite card.
+    log_in(c, app, "staf_telefoon").await;
+    for path in [
+        "/steunpunt/steunpunt",
+        "/g/open-kring",
+        "/g/dichte-kring/instellingen",
+        "/g/open-kring/instellingen",
+    ] {
+        assert_fits_phone(c, &url(path)).await;
+    }
+    click(c, "#new-leader-invite button[type=submit]").await;
+    text(c, "#invite-code").await;
+    assert_page_fits_phone(c).await;
+    log_out(c).await;
+
+    // The instance admin.
+    log_in(c, app, "beheer_telefoon").await;
+    assert_fits_phone(c, &url("/beheer")).await;
+    log_out(c).await;
+
+    // English words are longer.
+    click(c, "#switch-language").await;
+    heading_is(c, "Welcome to Kring").await;
+    for path in ["/", "/groepen", "/g/dichte-kring", "/register", "/privacy"] {
+        assert_fits_phone(c, &url(path)).await;
+    }
+}
+
+#[tokio::test]
+async fn every_page_fits_a_phone_in_chromium() {
+    let Some(driver) = driver() else { return };
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let client = connect_phone(&driver).await;
+    let result = tokio::time::timeout(Duration::from_secs(180), phone_journey(&client, &app)).await;
+    let _ = client.close().await;
+    result.expect("the phone journey finished in time");
 }

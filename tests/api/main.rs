@@ -8,6 +8,7 @@ mod browser;
 mod cli;
 mod errors;
 mod groups;
+mod names;
 mod operations;
 mod pages;
 mod privacy;

@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use crate::backend_tests;
-use crate::helpers::TestApp;
+use crate::helpers::{Backend, TestApp, spawn_app_with};
 
 backend_tests!(
     health_and_readiness,
@@ -95,4 +95,70 @@ async fn the_openapi_document_matches_the_routes(app: TestApp) {
             );
         }
     }
+}
+
+/// Behind a reverse proxy that is not configured as trusted, the peer is loopback for every
+/// visitor: a forwarding header then means "not the reader", and only the token opens.
+#[tokio::test]
+async fn metrics_through_an_untrusted_proxy_are_not_loopback() {
+    let app = spawn_app_with(Backend::Sqlite, |s| s.server.trusted_proxies = vec![])
+        .await
+        .unwrap();
+    let metrics = |header: Option<(&'static str, &'static str)>| {
+        let mut request = app.api.get(app.url("/metrics"));
+        if let Some((name, value)) = header {
+            request = request.header(name, value);
+        }
+        request.send()
+    };
+    assert_eq!(metrics(None).await.unwrap().status(), 200, "plain loopback");
+    for header in [
+        ("x-forwarded-for", "127.0.0.1"),
+        ("x-forwarded-for", "203.0.113.9"),
+        ("forwarded", "for=127.0.0.1"),
+        ("x-real-ip", "127.0.0.1"),
+    ] {
+        assert_eq!(
+            metrics(Some(header)).await.unwrap().status(),
+            404,
+            "{header:?}"
+        );
+    }
+
+    // A trusted proxy that forwards for loopback does not make the reader local either.
+    let trusted = spawn_app_with(Backend::Sqlite, |_| {}).await.unwrap();
+    let proxied = trusted
+        .api
+        .get(trusted.url("/metrics"))
+        .header("x-forwarded-for", "127.0.0.1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(proxied.status(), 404);
+
+    // With a token, the token opens it, forwarded or not.
+    let tokened = spawn_app_with(Backend::Sqlite, |s| {
+        s.server.trusted_proxies = vec![];
+        s.server.metrics_token = "geheime-scraper-sleutel".into();
+    })
+    .await
+    .unwrap();
+    let scrape = |token: Option<&'static str>| {
+        let mut request = tokened
+            .api
+            .get(tokened.url("/metrics"))
+            .header("x-forwarded-for", "203.0.113.9");
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send()
+    };
+    assert_eq!(scrape(None).await.unwrap().status(), 404);
+    assert_eq!(
+        scrape(Some("geheime-scraper-sleutel"))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 }

@@ -449,3 +449,59 @@ mod privacy_page {
         assert!(!html.contains('{'), "no placeholder left");
     }
 }
+
+mod group_page_facts {
+    use serde_json::json;
+
+    use crate::backend_tests;
+    use crate::helpers::{HOME, TestApp};
+
+    backend_tests!(a_group_page_leaves_out_what_it_does_not_know);
+
+    async fn group_page(app: &TestApp, slug: &str) -> String {
+        let response = app.api.get(app.url(&format!("/g/{slug}"))).send().await;
+        let response = response.unwrap();
+        assert_eq!(response.status(), 200);
+        response.text().await.unwrap()
+    }
+
+    async fn a_group_page_leaves_out_what_it_does_not_know(app: TestApp) {
+        let sp = app.steunpunt_admin().await;
+        for (slug, online_only) in [("nog-leeg", false), ("alleen-online", true)] {
+            let created = app
+                .send_json(
+                    reqwest::Method::POST,
+                    "/api/v1/groups",
+                    &sp,
+                    Some(&json!({
+                        "steunpunt": HOME, "slug": slug, "name": format!("Groep {slug}"),
+                        "mode": "open", "listed": true, "theme": "mental_health",
+                        "online_only": online_only,
+                    })),
+                )
+                .await;
+            assert_eq!(created.status(), 201, "{}", created.text().await.unwrap());
+        }
+        let empty = group_page(&app, "nog-leeg").await;
+        assert!(!empty.contains("<dt>Waar</dt>"), "no empty place:\n{empty}");
+        assert!(
+            !empty.contains("id=\"house-rules\"") && !empty.contains("<h2>Huisregels</h2>"),
+            "no empty house rules:\n{empty}"
+        );
+
+        let online = group_page(&app, "alleen-online").await;
+        assert!(
+            online.contains("<dt>Waar</dt><dd>Alleen online</dd>"),
+            "{online}"
+        );
+
+        app.group(&sp, "compleet", "open", None, true).await;
+        let full = group_page(&app, "compleet").await;
+        assert!(
+            full.contains("<dt>Waar</dt><dd>Buurthuis De Kring</dd>"),
+            "{full}"
+        );
+        assert!(full.contains("id=\"house-rules\""), "{full}");
+        assert!(full.contains("blijft hier"), "{full}");
+    }
+}

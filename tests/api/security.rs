@@ -77,6 +77,92 @@ async fn the_session_cookie_is_http_only_and_strict(app: TestApp) {
         .unwrap();
     let cookie = remote.headers()["set-cookie"].to_str().unwrap();
     assert!(cookie.contains("Secure"), "{cookie}");
+    assert!(cookie.starts_with("__Host-kring_session="), "{cookie}");
+}
+
+/// On https the cookie is `__Host-kring_session`, which only Kring's own host can set; a plain
+/// `kring_session` planted by a sibling subdomain (cookie tossing) is not read there.
+async fn on_https_only_the_host_prefixed_cookie_counts(backend: Backend) {
+    let Some(app) = spawn_app_with(backend, |s| {
+        s.server.public_url = "https://kring.example".into();
+    })
+    .await
+    else {
+        return;
+    };
+    app.register("wies").await;
+    let login = app
+        .post_json(
+            "/api/v1/sessions",
+            &json!({"login": "wies", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(login.status(), 201);
+    let set_cookie = login.headers()["set-cookie"].to_str().unwrap().to_string();
+    let token = login.json::<serde_json::Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        set_cookie.starts_with(&format!("__Host-kring_session={token};")),
+        "{set_cookie}"
+    );
+    for attribute in ["Secure", "HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(set_cookie.contains(attribute), "{set_cookie}");
+    }
+    assert!(!set_cookie.contains("Domain"), "{set_cookie}");
+
+    let with_cookie = |cookie: String| {
+        app.api
+            .get(app.url("/api/v1/me"))
+            .header("cookie", cookie)
+            .send()
+    };
+    let tossed = with_cookie(format!("kring_session={token}")).await.unwrap();
+    assert_eq!(
+        tossed.status(),
+        401,
+        "a plain kring_session is not read on https"
+    );
+    let page = app
+        .api
+        .get(app.url("/account"))
+        .header("cookie", format!("kring_session={token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 303, "not logged in on the pages either");
+    let own = with_cookie(format!("__Host-kring_session={token}"))
+        .await
+        .unwrap();
+    assert_eq!(own.status(), 200);
+
+    // Logging out removes the cookie under the same name.
+    let out = app
+        .api
+        .delete(app.url("/api/v1/sessions/current"))
+        .header("cookie", format!("__Host-kring_session={token}"))
+        .header("origin", "https://kring.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 204);
+    let removal = out.headers()["set-cookie"].to_str().unwrap();
+    assert!(removal.starts_with("__Host-kring_session=;"), "{removal}");
+    assert!(
+        removal.contains("Max-Age=0") && removal.contains("Secure"),
+        "{removal}"
+    );
+}
+
+#[tokio::test]
+async fn on_https_only_the_host_prefixed_cookie_counts_on_sqlite() {
+    on_https_only_the_host_prefixed_cookie_counts(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn on_https_only_the_host_prefixed_cookie_counts_on_postgres() {
+    on_https_only_the_host_prefixed_cookie_counts(Backend::Postgres).await;
 }
 
 async fn cookie_requests_from_elsewhere_are_refused(app: TestApp) {
