@@ -154,6 +154,21 @@ pub fn write<T>(
     }
 }
 
+/// Inside a write transaction: serialises writes to one group. SQLite's `BEGIN IMMEDIATE`
+/// already holds the database's write lock; PostgreSQL locks the group's row, so facts read
+/// after this call cannot change before the transaction ends. A missing slug locks nothing
+/// and costs the same statement.
+pub fn lock_group(conn: &mut DbConnection, slug: &str) -> Result<(), AppError> {
+    if let DbConnection::Postgres(pg) = conn {
+        schema::groups::table
+            .filter(schema::groups::slug.eq(slug))
+            .select(schema::groups::id)
+            .for_update()
+            .load::<String>(pg)?;
+    }
+    Ok(())
+}
+
 /// A unique-constraint violation as the client error `conflict()` makes; other errors as they
 /// are. For inserts whose "already there?" check can lose a race.
 pub fn on_unique_violation(

@@ -280,8 +280,9 @@ where
         .await
 }
 
-/// Like [`with_access`] inside a write transaction: the facts are read, the policy asked and
-/// the change written in one transaction, so no change can slip between decision and write.
+/// Like [`with_access`] inside a write transaction: the group is locked, the facts read, the
+/// policy asked and the change written in one transaction, so no change can slip between
+/// decision and write.
 /// `code` is an invite code that came with the request.
 pub async fn writing<T, F>(
     state: &AppState,
@@ -298,19 +299,21 @@ where
     state
         .db
         .write(move |conn| {
+            crate::db::lock_group(conn, &slug)?;
             let access = load(conn, &slug, Some(&session), code.as_deref())?;
             work(conn, &access)
         })
         .await
 }
 
-/// Reloads the facts inside a transaction that already runs (after finding a group by an
-/// object's id, say).
+/// Loads the facts inside a write transaction that already runs (after finding a group by
+/// an object's id, say), with the group locked as [`writing`] locks it.
 pub(crate) fn reload(
     conn: &mut DbConnection,
     slug: &str,
     session: &Session,
 ) -> Result<GroupAccess, AppError> {
+    crate::db::lock_group(conn, slug)?;
     load(conn, slug, Some(session), None)
 }
 

@@ -171,7 +171,8 @@ async fn privacy(
         .replace(
             "{declined_days}",
             &s.retention.declined_request_days.to_string(),
-        );
+        )
+        .replace("{modlog_days}", &s.retention.modlog_days.to_string());
     render(StatusCode::OK, &PrivacyPage { layout, how_long })
 }
 

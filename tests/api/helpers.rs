@@ -158,6 +158,119 @@ impl TestDatabase {
     }
 }
 
+impl TestDatabase {
+    /// Every row of every table, as (table, the row as a JSON object), read from the
+    /// database's own catalogue: a table added later is included without a change here.
+    pub fn rows(&self) -> Vec<(String, Value)> {
+        #[derive(QueryableByName)]
+        struct Text {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            text: String,
+        }
+        let mut out = vec![];
+        match self.backend {
+            Backend::Sqlite => {
+                let path = self.url.trim_start_matches("sqlite://");
+                let mut conn = SqliteConnection::establish(path).unwrap();
+                let tables: Vec<Text> = diesel::sql_query(
+                    "SELECT name AS text FROM sqlite_master WHERE type = 'table' \
+                     AND name NOT LIKE 'sqlite_%' AND name <> '__diesel_schema_migrations'",
+                )
+                .load(&mut conn)
+                .unwrap();
+                for table in tables {
+                    let columns: Vec<Text> = diesel::sql_query(format!(
+                        "SELECT name AS text FROM pragma_table_info('{}')",
+                        table.text
+                    ))
+                    .load(&mut conn)
+                    .unwrap();
+                    let pairs: Vec<String> = columns
+                        .iter()
+                        .map(|c| format!("'{0}', \"{0}\"", c.text))
+                        .collect();
+                    let rows: Vec<Text> = diesel::sql_query(format!(
+                        "SELECT json_object({}) AS text FROM \"{}\"",
+                        pairs.join(", "),
+                        table.text
+                    ))
+                    .load(&mut conn)
+                    .unwrap();
+                    for row in rows {
+                        out.push((table.text.clone(), serde_json::from_str(&row.text).unwrap()));
+                    }
+                }
+            }
+            Backend::Postgres => {
+                let mut conn = PgConnection::establish(&self.url).unwrap();
+                let tables: Vec<Text> = diesel::sql_query(
+                    "SELECT table_name::text AS text FROM information_schema.tables \
+                     WHERE table_schema = 'public' \
+                     AND table_name <> '__diesel_schema_migrations'",
+                )
+                .load(&mut conn)
+                .unwrap();
+                for table in tables {
+                    let rows: Vec<Text> = diesel::sql_query(format!(
+                        "SELECT row_to_json(t)::text AS text FROM \"{}\" t",
+                        table.text
+                    ))
+                    .load(&mut conn)
+                    .unwrap();
+                    for row in rows {
+                        out.push((table.text.clone(), serde_json::from_str(&row.text).unwrap()));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Runs `statements` in a transaction that holds what a Kring write to `slug` would
+    /// hold (SQLite's write lock; PostgreSQL's lock on the group's row) until `release` is
+    /// sent; for tests of what happens to a request that arrives meanwhile.
+    pub fn hold_write(
+        &self,
+        slug: &str,
+        statements: &str,
+    ) -> (std::sync::mpsc::Sender<()>, std::thread::JoinHandle<()>) {
+        use diesel::connection::SimpleConnection;
+        let (release, wait) = std::sync::mpsc::channel::<()>();
+        let (locked, is_locked) = std::sync::mpsc::channel::<()>();
+        let (url, backend, slug, statements) = (
+            self.url.clone(),
+            self.backend,
+            slug.to_string(),
+            statements.to_string(),
+        );
+        let handle = std::thread::spawn(move || match backend {
+            Backend::Sqlite => {
+                let mut conn =
+                    SqliteConnection::establish(url.trim_start_matches("sqlite://")).unwrap();
+                conn.batch_execute("PRAGMA busy_timeout = 5000; BEGIN IMMEDIATE;")
+                    .unwrap();
+                conn.batch_execute(&statements).unwrap();
+                locked.send(()).unwrap();
+                wait.recv().unwrap();
+                conn.batch_execute("COMMIT;").unwrap();
+            }
+            Backend::Postgres => {
+                let mut conn = PgConnection::establish(&url).unwrap();
+                conn.batch_execute(&format!(
+                    "BEGIN; SELECT id FROM groups WHERE slug = '{slug}' FOR UPDATE;"
+                ))
+                .unwrap();
+                conn.batch_execute(&statements).unwrap();
+                locked.send(()).unwrap();
+                wait.recv().unwrap();
+                conn.batch_execute("COMMIT;").unwrap();
+            }
+        });
+        is_locked.recv().unwrap();
+        (release, handle)
+    }
+}
+
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         if let Some((admin, name)) = self.pg_drop.take()

@@ -249,7 +249,11 @@ async fn use_code(
     };
     match result {
         Ok(page) => page,
-        Err(e) if code_refused(&e) || e.code() == "rate_limited" => {
+        Err(e) if code_refused(&e) => {
+            let refused = AppError::from(Denial::InvalidInvite);
+            code_page(&req, &state, true, &slug, &form.code, Some(&refused))
+        }
+        Err(e) if e.code() == "rate_limited" => {
             code_page(&req, &state, true, &slug, &form.code, Some(&e))
         }
         Err(e) => or_error_page(&req, &state, true, Err(e)),
@@ -286,7 +290,8 @@ async fn join(
     };
     if code.is_some() && code_refused(&error) {
         let typed = form.invite_code.unwrap_or_default();
-        return code_page(&req, &state, true, &slug, &typed, Some(&error));
+        let refused = AppError::from(Denial::InvalidInvite);
+        return code_page(&req, &state, true, &slug, &typed, Some(&refused));
     }
     let values = JoinFormValues {
         code: form.invite_code.unwrap_or_default(),
