@@ -613,3 +613,82 @@ async fn every_page_fits_a_phone_in_chromium() {
     let _ = client.close().await;
     result.expect("the phone journey finished in time");
 }
+
+/// A leader prints an invite card for an unlisted, invite-only group; a new visitor follows
+/// the card's link on a phone, registers, comes back with the code still filled in, and
+/// joins. Every page on the way fits the phone.
+async fn invite_card_journey(c: &Client, app: &TestApp) {
+    let sp = app.steunpunt_admin().await;
+    app.group(&sp, "stille-kring", "closed", Some("invite"), false)
+        .await;
+    app.register("leider_kaart").await;
+    let leader = app.login("leider_kaart", crate::helpers::PASSWORD).await;
+    let code = app.invite(&sp, "stille-kring", "leader", 1).await;
+    let joined = app
+        .join(
+            &leader,
+            "stille-kring",
+            serde_json::json!({"display_name": "Leider", "invite_code": code}),
+        )
+        .await;
+    assert_eq!(joined.status(), 201);
+
+    // The leader makes the card for the meeting and reads its link.
+    log_in(c, app, "leider_kaart").await;
+    c.goto(&app.url("/g/stille-kring/beheer")).await.unwrap();
+    click(c, "#new-invite button[type=submit]").await;
+    let link = text(c, "#join-url").await;
+    let code = text(c, "#invite-code").await;
+    assert!(
+        link.ends_with(&format!("/g/stille-kring?code={code}")),
+        "{link}"
+    );
+    assert_page_fits_phone(c).await;
+    log_out(c).await;
+
+    // A new visitor follows the link: a neutral page that names no group.
+    c.goto(&link).await.unwrap();
+    heading_is(c, "Je uitnodigingscode").await;
+    assert!(!c.source().await.unwrap().contains("Groep stille-kring"));
+    assert_page_fits_phone(c).await;
+    click(c, "#code-register").await;
+    heading_is(c, "Account maken").await;
+    assert_page_fits_phone(c).await;
+    fill(c, "#login", "nieuw_lid").await;
+    fill(c, "#password", "de lamp op de tafel brandt").await;
+    click(c, "form.stack button[type=submit]").await;
+    heading_is(c, "Bewaar je herstelcodes").await;
+    assert_page_fits_phone(c).await;
+    click(c, "#codes-continue").await;
+
+    // Back where the link led, logged in, the code still filled in.
+    heading_is(c, "Je uitnodigingscode").await;
+    let filled = c
+        .find(Locator::Css("#code"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(filled.as_deref(), Some(code.as_str()));
+    click(c, "#code-form button[type=submit]").await;
+    heading_is(c, "Groep stille-kring").await;
+    assert_page_fits_phone(c).await;
+    fill(c, "#display_name", "Nieuwkomer").await;
+    click(c, "#accept_house_rules").await;
+    click(c, "#join-form button[type=submit]").await;
+    heading_is(c, "Groep stille-kring").await;
+    assert_eq!(text(c, "#my-name").await, "Nieuwkomer");
+    assert_page_fits_phone(c).await;
+}
+
+#[tokio::test]
+async fn a_new_visitor_joins_an_unlisted_group_from_its_invite_card_on_a_phone() {
+    let Some(driver) = driver() else { return };
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let client = connect_phone(&driver).await;
+    let result =
+        tokio::time::timeout(Duration::from_secs(120), invite_card_journey(&client, &app)).await;
+    let _ = client.close().await;
+    result.expect("the invite card journey finished in time");
+}
