@@ -100,7 +100,7 @@ async fn serve(settings: Settings) -> ExitCode {
 }
 
 async fn migrate(settings: Settings) -> ExitCode {
-    let result = tokio::task::spawn_blocking(move || {
+    let result = crate::blocking::run(move || {
         let db = Db::connect(&settings.database)?;
         db.migrate()
     })
@@ -116,7 +116,7 @@ async fn migrate(settings: Settings) -> ExitCode {
 }
 
 async fn purge(settings: Settings) -> ExitCode {
-    let result = tokio::task::spawn_blocking(move || {
+    let result = crate::blocking::run(move || {
         let state = AppState::build(settings).map_err(|e| e.to_string())?;
         retention::purge_blocking(&state.db, &state.settings).map_err(|e| e.to_string())
     })
@@ -140,7 +140,7 @@ async fn create_admin(settings: Settings, login: String) -> ExitCode {
         return fail(format!("cannot read the password from standard input: {e}"));
     }
     let password = password.trim_end_matches(['\n', '\r']).to_string();
-    let state = match tokio::task::spawn_blocking(move || AppState::build(settings)).await {
+    let state = match crate::blocking::run(move || AppState::build(settings)).await {
         Ok(Ok(state)) => state,
         Ok(Err(e)) => return fail(e),
         Err(e) => return fail(e),

@@ -16,7 +16,7 @@ use crate::sessions;
 use crate::time;
 
 /// Serialises purges when several processes share one PostgreSQL database.
-const PURGE_LOCK_KEY: i64 = 0x006b_7269_6e67_0001;
+pub const PURGE_LOCK_KEY: i64 = 0x006b_7269_6e67_0001;
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct PurgeReport {

@@ -28,6 +28,15 @@ pub struct NewSession {
 }
 
 /// A live session, resolved from a token.
+#[derive(Insertable)]
+#[diesel(table_name = sessions)]
+struct SessionRow<'a> {
+    token_hash: String,
+    account_id: &'a str,
+    last_used_at: i64,
+    expires_at: i64,
+}
+
 #[derive(Debug, Clone)]
 pub struct Session {
     pub account: Account,
@@ -44,12 +53,12 @@ pub async fn start(state: &AppState, account_id: &str) -> Result<NewSession, App
         .db
         .run(move |conn| {
             diesel::insert_into(sessions::table)
-                .values((
-                    sessions::token_hash.eq(hash),
-                    sessions::account_id.eq(&id),
-                    sessions::last_used_at.eq(now),
-                    sessions::expires_at.eq(expires_at),
-                ))
+                .values(SessionRow {
+                    token_hash: hash,
+                    account_id: &id,
+                    last_used_at: now,
+                    expires_at,
+                })
                 .execute(conn)?;
             touch_account(conn, &id)?;
             Ok(())

@@ -24,7 +24,7 @@ pub struct Application {
 impl Application {
     pub async fn build(settings: Settings) -> Result<Application, StartupError> {
         let bind = settings.server.bind.clone();
-        let state = tokio::task::spawn_blocking(move || {
+        let state = crate::blocking::run(move || {
             let state = AppState::build(settings)?;
             // After the migrations: keys computed by an older rule are brought up to date.
             names::refresh_display_keys(&mut *state.db.get_blocking()?)?;

@@ -22,6 +22,16 @@ pub struct Steunpunt {
     pub crisis_text: String,
 }
 
+#[derive(Insertable)]
+#[diesel(table_name = steunpunten)]
+struct NewSteunpuntRow<'a> {
+    id: &'a str,
+    slug: &'a str,
+    name: &'a str,
+    crisis_text: &'a str,
+    created_on: String,
+}
+
 /// The steunpunt named in the configuration; created when the instance has none yet.
 pub fn ensure_default(
     conn: &mut DbConnection,
@@ -46,13 +56,13 @@ pub fn ensure_default(
             crisis_text: settings.crisis_text.clone(),
         };
         diesel::insert_into(steunpunten::table)
-            .values((
-                steunpunten::id.eq(&steunpunt.id),
-                steunpunten::slug.eq(&steunpunt.slug),
-                steunpunten::name.eq(&steunpunt.name),
-                steunpunten::crisis_text.eq(&steunpunt.crisis_text),
-                steunpunten::created_on.eq(time::today()),
-            ))
+            .values(NewSteunpuntRow {
+                id: &steunpunt.id,
+                slug: &steunpunt.slug,
+                name: &steunpunt.name,
+                crisis_text: &steunpunt.crisis_text,
+                created_on: time::today(),
+            })
             .execute(conn)?;
         tracing::info!("created the default steunpunt");
         Ok(steunpunt)
@@ -142,13 +152,13 @@ pub async fn create(
                     ));
                 }
                 diesel::insert_into(steunpunten::table)
-                    .values((
-                        steunpunten::id.eq(secrets::new_id()),
-                        steunpunten::slug.eq(&slug),
-                        steunpunten::name.eq(&name),
-                        steunpunten::crisis_text.eq(&crisis_text),
-                        steunpunten::created_on.eq(time::today()),
-                    ))
+                    .values(NewSteunpuntRow {
+                        id: &secrets::new_id(),
+                        slug: &slug,
+                        name: &name,
+                        crisis_text: &crisis_text,
+                        created_on: time::today(),
+                    })
                     .execute(conn)?;
                 Ok(SteunpuntView {
                     slug: slug.clone(),

@@ -8,8 +8,48 @@ use crate::helpers::{TestApp, test_settings};
 
 backend_tests!(
     expired_sessions_and_inactive_accounts_are_purged,
-    unread_declines_expire
+    unread_declines_expire,
+    one_process_purges_at_a_time
 );
+
+/// On PostgreSQL, processes share one database: a purge that finds another one running
+/// leaves the work to it.
+async fn one_process_purges_at_a_time(app: TestApp) {
+    use diesel::connection::SimpleConnection;
+    let settings = test_settings(&app.db);
+    let backend = app.db.backend;
+    let url = app.db.url.clone();
+    let (while_held, after) = tokio::task::spawn_blocking(move || {
+        let db = kring::db::Db::connect(&settings.database).unwrap();
+        let key = kring::retention::PURGE_LOCK_KEY;
+        let other = match backend {
+            crate::helpers::Backend::Postgres => {
+                let mut other = PgConnection::establish(&url).unwrap();
+                other
+                    .batch_execute(&format!("SELECT pg_advisory_lock({key})"))
+                    .unwrap();
+                Some(other)
+            }
+            crate::helpers::Backend::Sqlite => None,
+        };
+        let while_held = kring::retention::purge_blocking(&db, &settings).unwrap();
+        if let Some(mut other) = other {
+            other
+                .batch_execute(&format!("SELECT pg_advisory_unlock({key})"))
+                .unwrap();
+        }
+        let after = kring::retention::purge_blocking(&db, &settings).unwrap();
+        (while_held, after)
+    })
+    .await
+    .unwrap();
+    // SQLite has one process per file: there the purge always runs.
+    assert_eq!(
+        while_held.ran,
+        app.db.backend == crate::helpers::Backend::Sqlite
+    );
+    assert!(after.ran);
+}
 
 async fn unread_declines_expire(app: TestApp) {
     use kring::db::schema::join_requests;
