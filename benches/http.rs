@@ -22,6 +22,9 @@ const CONCURRENCY: usize = 16;
 const WORKERS: usize = 2;
 const PASSWORD: &str = "paard batterij nietje";
 const COMMAND: &str = "cargo bench --bench http";
+/// The group the group scenarios read: closed, with the bench account as its leader and a
+/// few members.
+const GROUP: &str = "bench-groep";
 
 /// A fresh database: a SQLite file in a temp dir, or a PostgreSQL database dropped afterwards.
 struct BenchDatabase {
@@ -96,13 +99,19 @@ impl Outcome {
         self.latencies[rank.clamp(1, self.latencies.len()) - 1]
     }
 
-    fn row(&self) -> String {
+    fn rate(&self) -> f64 {
+        self.requests as f64 / self.elapsed.as_secs_f64().max(f64::EPSILON)
+    }
+
+    /// One table row; `baseline` is the bare baseline's rate in the same run.
+    fn row(&self, baseline: f64) -> String {
         let ms = |d: Duration| format!("{:.2}", d.as_secs_f64() * 1000.0);
         format!(
-            "| {} | {} | {:.1} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {:.1} | {:.3} | {} | {} | {} | {} | {} |",
             self.name,
             self.requests,
-            self.requests as f64 / self.elapsed.as_secs_f64(),
+            self.rate(),
+            self.rate() / baseline.max(f64::EPSILON),
             ms(self.percentile(50.0)),
             ms(self.percentile(95.0)),
             ms(self.percentile(99.0)),
@@ -112,13 +121,21 @@ impl Outcome {
     }
 }
 
-const TABLE_HEAD: &str = "| scenario | requests | req/s | p50 ms | p95 ms | p99 ms | non-2xx | transport errors |\n\
-                          |---|---:|---:|---:|---:|---:|---:|---:|";
+const TABLE_HEAD: &str = "| scenario | requests | req/s | ÷ baseline | p50 ms | p95 ms | p99 ms | non-2xx | transport errors |\n\
+                          |---|---:|---:|---:|---:|---:|---:|---:|---:|";
 
 #[derive(Clone, Copy)]
 enum Scenario {
+    /// The bare baseline: the same server, a handler that does no work (no database, no
+    /// template). Every other figure is also given as a ratio to this one, measured in the
+    /// same run on the same noisy machine.
+    Baseline,
     Home,
     Me,
+    GroupPage,
+    GroupApi,
+    Members,
+    Directory,
     Login,
     Register,
 }
@@ -126,7 +143,12 @@ enum Scenario {
 impl Scenario {
     fn name(self) -> &'static str {
         match self {
+            Scenario::Baseline => "GET /healthz (bare baseline)",
             Scenario::Home => "GET / (home page)",
+            Scenario::GroupPage => "GET /g/{slug} (group page, leader, bearer)",
+            Scenario::GroupApi => "GET /api/v1/groups/{slug} (bearer)",
+            Scenario::Members => "GET /api/v1/groups/{slug}/members (bearer)",
+            Scenario::Directory => "GET /groepen (directory page, guest)",
             Scenario::Me => "GET /api/v1/me (bearer)",
             Scenario::Login => "POST /api/v1/sessions (login, argon2id)",
             Scenario::Register => "POST /api/v1/accounts (register, argon2id)",
@@ -146,7 +168,21 @@ struct Target {
 impl Target {
     fn request(&self, scenario: Scenario) -> reqwest::RequestBuilder {
         match scenario {
+            Scenario::Baseline => self.client.get(format!("{}/healthz", self.base)),
             Scenario::Home => self.client.get(format!("{}/", self.base)),
+            Scenario::GroupPage => self
+                .client
+                .get(format!("{}/g/{GROUP}", self.base))
+                .bearer_auth(&self.token),
+            Scenario::GroupApi => self
+                .client
+                .get(format!("{}/api/v1/groups/{GROUP}", self.base))
+                .bearer_auth(&self.token),
+            Scenario::Members => self
+                .client
+                .get(format!("{}/api/v1/groups/{GROUP}/members", self.base))
+                .bearer_auth(&self.token),
+            Scenario::Directory => self.client.get(format!("{}/groepen", self.base)),
             Scenario::Me => self
                 .client
                 .get(format!("{}/api/v1/me", self.base))
@@ -263,6 +299,8 @@ async fn bench_backend(db: &BenchDatabase, duration: Duration) -> Vec<Outcome> {
     let body: Value = response.json().await.expect("login answer is JSON");
     let token = body["token"].as_str().expect("a token").to_string();
 
+    setup_group(&client, &base, &db.url, &token).await;
+
     let target = Arc::new(Target {
         base,
         client,
@@ -270,16 +308,22 @@ async fn bench_backend(db: &BenchDatabase, duration: Duration) -> Vec<Outcome> {
         token,
         counter: AtomicU64::new(0),
     });
-    let mut outcomes = Vec::new();
+    let mut outcomes: Vec<Outcome> = Vec::new();
     for scenario in [
+        Scenario::Baseline,
         Scenario::Home,
         Scenario::Me,
+        Scenario::GroupPage,
+        Scenario::GroupApi,
+        Scenario::Members,
+        Scenario::Directory,
         Scenario::Login,
         Scenario::Register,
     ] {
         eprintln!("  {} ...", scenario.name());
         let outcome = run_scenario(&target, scenario, duration).await;
-        eprintln!("  {}", outcome.row());
+        let baseline = outcomes.first().unwrap_or(&outcome).rate();
+        eprintln!("  {}", outcome.row(baseline));
         outcomes.push(outcome);
     }
 
@@ -288,6 +332,131 @@ async fn bench_backend(db: &BenchDatabase, duration: Duration) -> Vec<Outcome> {
     let _ = tokio::time::timeout(Duration::from_secs(15), handle.stop(true)).await;
     let _ = tokio::time::timeout(Duration::from_secs(15), server).await;
     outcomes
+}
+
+/// A steunpunt admin (made in the database, as the product makes staff through an instance
+/// admin), a closed group with the bench account as its leader, and ten members.
+async fn setup_group(client: &reqwest::Client, base: &str, url: &str, leader: &str) {
+    let post = async |path: &str, token: Option<&str>, body: Value| {
+        let mut request = client.post(format!("{base}{path}")).json(&body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("setup request");
+        let status = response.status();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        assert!(status.is_success(), "{path}: {status} {body}");
+        body
+    };
+    post(
+        "/api/v1/accounts",
+        None,
+        json!({"login": "bench_staf", "password": PASSWORD}),
+    )
+    .await;
+    let url = url.to_string();
+    tokio::task::spawn_blocking(move || {
+        use kring::db::schema::{accounts, steunpunt_admins, steunpunten};
+        let mut settings = Settings::load_from(None, &[]).expect("defaults");
+        settings.database.url = url;
+        let db = kring::db::Db::connect(&settings.database).expect("connect");
+        let mut conn = db.get_blocking().expect("a connection");
+        diesel::update(accounts::table.filter(accounts::login_name.eq("bench_staf")))
+            .set(accounts::role.eq(kring::policy::AccountRole::Staff))
+            .execute(&mut *conn)
+            .expect("make staff");
+        let (account, steunpunt): (String, String) = accounts::table
+            .filter(accounts::login_name.eq("bench_staf"))
+            .select(accounts::id)
+            .first::<String>(&mut *conn)
+            .map(|a| {
+                let sp = steunpunten::table
+                    .select(steunpunten::id)
+                    .first::<String>(&mut *conn)
+                    .expect("the default steunpunt");
+                (a, sp)
+            })
+            .expect("the staff account");
+        diesel::insert_into(steunpunt_admins::table)
+            .values((
+                steunpunt_admins::steunpunt_id.eq(steunpunt),
+                steunpunt_admins::account_id.eq(account),
+            ))
+            .execute(&mut *conn)
+            .expect("appoint");
+    })
+    .await
+    .expect("setup thread");
+    let staff = post(
+        "/api/v1/sessions",
+        None,
+        json!({"login": "bench_staf", "password": PASSWORD}),
+    )
+    .await["token"]
+        .as_str()
+        .expect("staff token")
+        .to_string();
+    let home = Settings::load_from(None, &[])
+        .expect("defaults")
+        .steunpunt
+        .slug;
+    post(
+        "/api/v1/groups",
+        Some(&staff),
+        json!({"steunpunt": home, "slug": GROUP, "name": "Bench groep", "mode": "closed",
+               "join_policy": "invite", "listed": true, "theme": "mental_health",
+               "house_rules": "**Wat hier gezegd wordt, blijft hier.**"}),
+    )
+    .await;
+    let leader_code = post(
+        &format!("/api/v1/groups/{GROUP}/invites"),
+        Some(&staff),
+        json!({"role": "leader"}),
+    )
+    .await["code"]
+        .as_str()
+        .expect("a code")
+        .to_string();
+    post(
+        &format!("/api/v1/groups/{GROUP}/members"),
+        Some(leader),
+        json!({"display_name": "Leider", "invite_code": leader_code, "accept_house_rules": true}),
+    )
+    .await;
+    let code = post(
+        &format!("/api/v1/groups/{GROUP}/invites"),
+        Some(leader),
+        json!({"role": "member", "max_uses": 10}),
+    )
+    .await["code"]
+        .as_str()
+        .expect("a code")
+        .to_string();
+    for n in 0..10 {
+        let login = format!("bench_m{n}");
+        post(
+            "/api/v1/accounts",
+            None,
+            json!({"login": login, "password": PASSWORD}),
+        )
+        .await;
+        let token = post(
+            "/api/v1/sessions",
+            None,
+            json!({"login": login, "password": PASSWORD}),
+        )
+        .await["token"]
+            .as_str()
+            .expect("token")
+            .to_string();
+        post(
+            &format!("/api/v1/groups/{GROUP}/members"),
+            Some(&token),
+            json!({"display_name": format!("Lid_{n}"), "invite_code": code,
+                   "accept_house_rules": true}),
+        )
+        .await;
+    }
 }
 
 fn shell(program: &str, args: &[&str]) -> String {
@@ -423,8 +592,9 @@ fn main() {
     let mut tables = String::new();
     for (backend, outcomes) in &results {
         let _ = writeln!(tables, "### {backend}\n\n{TABLE_HEAD}");
+        let baseline = outcomes.first().map(Outcome::rate).unwrap_or(1.0);
         for outcome in outcomes {
-            let _ = writeln!(tables, "{}", outcome.row());
+            let _ = writeln!(tables, "{}", outcome.row(baseline));
         }
         tables.push('\n');
     }
@@ -453,10 +623,16 @@ fn main() {
     );
     let _ = writeln!(
         report,
-        "- Scenarios: GET / renders the home page template; GET /api/v1/me looks the bearer \
-         session up in the database; POST /api/v1/sessions logs one account in with the right \
-         password (argon2id verify, a new session row); POST /api/v1/accounts registers a new \
-         name each time (argon2id hash, account and 8 recovery-code rows)."
+        "- Scenarios: GET /healthz is the bare baseline (no database, no template), and \
+         \"÷ baseline\" is each scenario's rate divided by the baseline's in the same run; GET / \
+         renders the home page template; GET /api/v1/me looks the bearer session up in the \
+         database; the group page, the group's API view and its member list (a closed group, \
+         the bench account its leader, ten members) look the session up, then gather the \
+         group's access facts in one query and read what the page shows, in one trip to the \
+         blocking pool; the directory page asks the policy per group; POST /api/v1/sessions \
+         logs one account in with the right password (argon2id verify, a new session row); \
+         POST /api/v1/accounts registers a new name each time (argon2id hash, account and 8 \
+         recovery-code rows)."
     );
     for note in &notes {
         let _ = writeln!(report, "- Note: {note}");

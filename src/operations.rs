@@ -31,10 +31,32 @@ fn may_read_metrics(req: &HttpRequest, state: &AppState) -> bool {
         let presented = crate::web::auth::presented_token(req, state).unwrap_or_default();
         return bool::from(presented.as_bytes().ct_eq(token.as_bytes()));
     }
+    // Served at a public address (`server.public_url`), Kring sits behind a proxy on this
+    // machine, and a proxy need not send any forwarding header (nginx's plain `proxy_pass`
+    // does not): every request would look like loopback. Then only the token opens it.
+    if !public_url_is_local(&state.settings.server.public_url) {
+        return false;
+    }
     let client = client::client_ip(req, &state.settings.server.trusted_proxies);
     // A proxy on this machine is not the reader, whether or not it is configured as trusted:
     // with a forwarding header in the request, only the token opens the counts.
     !client::carries_forwarding_header(req) && client.is_some_and(|ip| ip.is_loopback())
+}
+
+/// No public URL, or one that names this machine itself.
+fn public_url_is_local(url: &str) -> bool {
+    let host = url
+        .split("://")
+        .nth(1)
+        .unwrap_or("")
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or("");
+    let name = match host.rsplit_once(':') {
+        Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name,
+        _ => host,
+    };
+    url.is_empty() || matches!(name, "localhost" | "127.0.0.1" | "[::1]")
 }
 
 async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {

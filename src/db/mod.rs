@@ -272,9 +272,11 @@ impl Db {
         self.run(move |conn| write(conn, work)).await
     }
 
-    /// Runs `work` (blocking) unless another process holds `key`: on PostgreSQL a session
-    /// advisory lock, tried, never waited for; on SQLite one process owns the file, and its
-    /// write transactions serialise anyway. `None` when another process holds the lock.
+    /// Runs `work` (blocking) unless another process holds `key`. On PostgreSQL a
+    /// transaction-level advisory lock, tried, never waited for, and released by the end of
+    /// the transaction whatever `work` does (an error, even a panic, cannot leave it held on
+    /// a pooled connection). On SQLite one process owns the file, and its write
+    /// transactions serialise anyway. `None` when another process holds the lock.
     pub fn exclusive<T>(
         &self,
         key: i64,
@@ -292,23 +294,19 @@ impl Db {
             #[diesel(sql_type = diesel::sql_types::Bool)]
             locked: bool,
         }
-        let DbConnection::Postgres(pg) = &mut *conn else {
-            unreachable!("only two backends")
-        };
-        let got: Locked = diesel::sql_query("SELECT pg_try_advisory_lock($1) AS locked")
-            .bind::<diesel::sql_types::BigInt, _>(key)
-            .get_result(pg)?;
-        if !got.locked {
-            return Ok(None);
-        }
-        let result = work(&mut conn);
-        let DbConnection::Postgres(pg) = &mut *conn else {
-            unreachable!("the backend of a connection does not change")
-        };
-        diesel::sql_query("SELECT pg_advisory_unlock($1)")
-            .bind::<diesel::sql_types::BigInt, _>(key)
-            .execute(pg)?;
-        result.map(Some)
+        let conn: &mut DbConnection = &mut conn;
+        conn.transaction(|conn| {
+            let DbConnection::Postgres(pg) = &mut *conn else {
+                unreachable!("the backend of a connection does not change")
+            };
+            let got: Locked = diesel::sql_query("SELECT pg_try_advisory_xact_lock($1) AS locked")
+                .bind::<diesel::sql_types::BigInt, _>(key)
+                .get_result(pg)?;
+            if !got.locked {
+                return Ok(None);
+            }
+            work(conn).map(Some)
+        })
     }
 
     /// Is the database reachable? For `/readyz`.

@@ -111,7 +111,9 @@ pub(crate) fn stage(has_leader: bool, occupied: bool) -> Stage {
 }
 
 /// Whether a group (joined as `groups`) has a leader, and whether anyone is in it: two
-/// subqueries to select beside the group, for `stage`.
+/// subqueries to select beside the group, for `stage`. "Anyone" is a membership or a join
+/// request; the forum's and chat's content join this test when their tables land, so that
+/// a group with content never counts as new.
 macro_rules! stage_columns {
     () => {
         (

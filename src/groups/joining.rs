@@ -68,15 +68,15 @@ pub async fn join(
     slug: &str,
     body: JoinRequestBody,
 ) -> Result<Joined, AppError> {
-    let name = display_name(&body.display_name)?;
     let code = presented_code(body.invite_code.as_deref());
     if code.is_some() {
-        // Counted before the group is even looked up, so a hidden group and a missing one
-        // answer alike however many codes are tried.
+        // Counted first, before anything else can fail and before the group is looked up:
+        // a hidden group and a missing one answer alike however many codes are tried.
         state
             .limits
             .check(Attempt::Invite, source, Some(&session.account.id))?;
     }
+    let name = display_name(&body.display_name)?;
     let action = match code {
         Some(_) => Action::JoinWithInvite,
         None => Action::Join,

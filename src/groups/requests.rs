@@ -166,17 +166,14 @@ pub async fn decide(
     state
         .db
         .write(move |conn| {
-            let found = join_requests::table
+            // The group first, then its lock, then the request as it is now: a decision that
+            // waited for another leader's sees that one's outcome.
+            let group_id: Option<String> = join_requests::table
                 .find(&id)
-                .filter(join_requests::state.eq(RequestState::Pending))
-                .select((
-                    join_requests::group_id,
-                    join_requests::account_id,
-                    join_requests::display_name,
-                ))
-                .first::<(String, String, String)>(conn)
+                .select(join_requests::group_id)
+                .first(conn)
                 .optional()?;
-            let Some((group_id, account_id, display_name)) = found else {
+            let Some(group_id) = group_id else {
                 return Err(AppError::not_found());
             };
             let slug = access::slug_of(conn, &group_id)?;
@@ -185,6 +182,15 @@ pub async fn decide(
             if !access.may(Action::DecideJoinRequest) {
                 return Err(AppError::not_found());
             }
+            let found = join_requests::table
+                .find(&id)
+                .filter(join_requests::state.eq(RequestState::Pending))
+                .select((join_requests::account_id, join_requests::display_name))
+                .first::<(String, String)>(conn)
+                .optional()?;
+            let Some((account_id, display_name)) = found else {
+                return Err(AppError::not_found());
+            };
             if let Some(reason) = reason {
                 diesel::update(join_requests::table.find(&id))
                     .set((

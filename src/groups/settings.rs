@@ -306,6 +306,8 @@ pub async fn update(
         let proposal = match step {
             AccessStep::Keep => None,
             AccessStep::Apply => {
+                // A proposal made for the group as it was no longer fits it: it goes.
+                diesel::delete(access_proposals::table.find(&group_id)).execute(conn)?;
                 modlog::record(conn, &group_id, ModlogAction::AccessChanged, None, None)?;
                 None
             }

@@ -132,6 +132,8 @@ pub fn decide(actor: &Actor, group: &GroupFacts, action: Action) -> Decision {
         },
         Action::JoinWithInvite => match (actor.invite, actor.relation) {
             _ if staff => Deny(Denial::StaffAccount),
+            // A muted member does not become a leader (who could then not be unmuted).
+            _ if actor.muted => Deny(Denial::Forbidden),
             (None, _) => Deny(Denial::InvalidInvite),
             (Some(_), Relation::Leader) => Deny(Denial::AlreadyMember),
             (Some(MemberRole::Member), Relation::Member) => Deny(Denial::AlreadyMember),

@@ -6,18 +6,9 @@ use super::{GroupFacts, JoinPolicy, MemberRole, Mode};
 pub enum JoinPath {
     /// A member (or, with a leader invite, a leader) at once.
     Direct(MemberRole),
-    /// A join request with an introduction, for a leader to approve.
+    /// A join request with an introduction, for a leader to approve. Its answer never says
+    /// whether the chosen name is taken: a clash is settled when a leader approves.
     Introduction,
-}
-
-impl JoinPath {
-    /// Does the answer to this join say at once that a display name is taken? Only where
-    /// the joiner becomes a member straight away (and sees the member list anyway); a
-    /// request's answer never depends on who is in the group, and a clash is settled when a
-    /// leader approves.
-    pub fn answers_name_clash_at_once(self) -> bool {
-        matches!(self, JoinPath::Direct(_))
-    }
 }
 
 /// The path a join takes in `group`, with the role of a valid invite code if one came along.

@@ -95,6 +95,8 @@ def outcome(role, mode, policy, listed, stage, action):
     if action == "join_with_invite":
         if staff:
             return "S"
+        if muted:
+            return "F"
         if invite is None:
             return "V"
         if leader or (member and invite == "member"):

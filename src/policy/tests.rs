@@ -356,8 +356,6 @@ fn join_paths_and_forms_follow_mode_policy_and_code() {
             "{mode:?} {policy:?}"
         );
     }
-    assert!(direct.answers_name_clash_at_once());
-    assert!(!JoinPath::Introduction.answers_name_clash_at_once());
     let form = |mode, policy, code| {
         let f = join_form(&facts(mode, policy), code);
         (f.asks_code, f.asks_introduction)

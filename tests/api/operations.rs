@@ -136,6 +136,31 @@ async fn metrics_through_an_untrusted_proxy_are_not_loopback() {
         .unwrap();
     assert_eq!(proxied.status(), 404);
 
+    // Served at a public address, the proxy in front need not send a forwarding header at
+    // all (nginx's plain proxy_pass does not): loopback then proves nothing.
+    let public = spawn_app_with(Backend::Sqlite, |s| {
+        s.server.public_url = "https://kring.example".into();
+    })
+    .await
+    .unwrap();
+    let plain = public.api.get(public.url("/metrics")).send().await.unwrap();
+    assert_eq!(
+        plain.status(),
+        404,
+        "public_url set: only the token opens it"
+    );
+    let local = spawn_app_with(Backend::Sqlite, |s| {
+        s.server.public_url = "http://localhost:8080".into();
+    })
+    .await
+    .unwrap();
+    let plain = local.api.get(local.url("/metrics")).send().await.unwrap();
+    assert_eq!(
+        plain.status(),
+        200,
+        "a public_url on this machine is loopback"
+    );
+
     // With a token, the token opens it, forwarded or not.
     let tokened = spawn_app_with(Backend::Sqlite, |s| {
         s.server.trusted_proxies = vec![];

@@ -288,17 +288,21 @@ async fn join(
         Ok(_) => return see_other(&format!("/g/{slug}")),
         Err(error) => error,
     };
-    if code.is_some() && code_refused(&error) {
+    if code.is_some() && (code_refused(&error) || error.code() == "rate_limited") {
         let typed = form.invite_code.unwrap_or_default();
-        let refused = AppError::from(Denial::InvalidInvite);
-        return code_page(&req, &state, true, &slug, &typed, Some(&refused));
+        let shown = match error.code() {
+            "rate_limited" => error,
+            _ => AppError::from(Denial::InvalidInvite),
+        };
+        return code_page(&req, &state, true, &slug, &typed, Some(&shown));
     }
     let values = JoinFormValues {
         code: form.invite_code.unwrap_or_default(),
         display_name: form.display_name,
         introduction: form.introduction.unwrap_or_default(),
     };
-    // The code was counted by the join: the page may use it to show a hidden group again.
+    // The join counted this code before anything else: the page may use it (once more in
+    // the same attempt) to show a hidden group to the one who holds the code.
     let result = group_page(
         &req,
         &state,

@@ -371,7 +371,15 @@ async fn change_access(
             .ok_or_else(|| AppError::invalid("invalid_field", "Unknown mode."))?;
         let change = GroupChange {
             mode: Some(mode),
-            join_policy: form.join_policy.as_deref().and_then(JoinPolicy::parse),
+            join_policy: form
+                .join_policy
+                .as_deref()
+                .filter(|p| !p.is_empty())
+                .map(|p| {
+                    JoinPolicy::parse(p)
+                        .ok_or_else(|| AppError::invalid("invalid_field", "Unknown join policy."))
+                })
+                .transpose()?,
             listed: Some(form.listed.is_some()),
             ..Default::default()
         };

@@ -218,7 +218,15 @@ async fn create_group(
             name: form.name,
             mode: Mode::parse(&form.mode)
                 .ok_or_else(|| AppError::invalid("invalid_field", "Unknown mode."))?,
-            join_policy: form.join_policy.as_deref().and_then(JoinPolicy::parse),
+            join_policy: form
+                .join_policy
+                .as_deref()
+                .filter(|p| !p.is_empty())
+                .map(|p| {
+                    JoinPolicy::parse(p)
+                        .ok_or_else(|| AppError::invalid("invalid_field", "Unknown join policy."))
+                })
+                .transpose()?,
             listed: form.listed.is_some(),
             description: String::new(),
             theme: Theme::parse(&form.theme)
