@@ -89,7 +89,7 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> Result<Server, St
             .configure(operations::configure)
             .configure(api::configure)
             .configure(pages::configure)
-            .default_service(web::to(pages::not_found))
+            .default_service(web::to(kweb::routes::fallback))
     })
     .shutdown_timeout(10)
     .client_request_timeout(Duration::from_secs(10));
