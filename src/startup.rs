@@ -83,6 +83,7 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> Result<Server, St
         App::new()
             .app_data(state.clone())
             .configure(|cfg| kweb::extractor_config(cfg, max_body))
+            .wrap(from_fn(kweb::refuse_nul))
             .wrap(from_fn(kweb::security::check_origin))
             .wrap(kweb::security::headers(https))
             .wrap(from_fn(telemetry::log_request))

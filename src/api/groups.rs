@@ -50,7 +50,12 @@ pub async fn create(
     Authenticated(session): Authenticated,
     body: web::Json<NewGroup>,
 ) -> Result<HttpResponse, AppError> {
-    let entry = groups::create(&state, &session, body.into_inner()).await?;
+    let body = body.into_inner();
+    if body.steunpunt.contains('\0') {
+        // No steunpunt has a NUL in its slug, and PostgreSQL cannot even look for one.
+        return Err(AppError::not_found());
+    }
+    let entry = groups::create(&state, &session, body).await?;
     Ok(HttpResponse::Created().json(entry))
 }
 
