@@ -74,9 +74,23 @@ pub fn ensure_default(
 #[serde(deny_unknown_fields)]
 pub struct NewSteunpunt {
     /// 3-48 lowercase letters, digits and dashes.
+    #[schema(
+        min_length = 3,
+        max_length = 48,
+        pattern = "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",
+        example = "steunpunt-zuid"
+    )]
     pub slug: String,
+    /// 3-120 characters after trimming; one line.
+    #[schema(min_length = 3, max_length = 120, example = "Steunpunt Zelfhulp Zuid")]
     pub name: String,
-    /// Crisis help shown on the steunpunt's pages, e.g. "Bel 113 of 0800-0113".
+    /// Crisis help shown on the steunpunt's pages, e.g. "Bel 113 of 0800-0113". 3-1000
+    /// characters after trimming.
+    #[schema(
+        min_length = 3,
+        max_length = 1000,
+        example = "Bel 113 of gratis 0800-0113."
+    )]
     pub crisis_text: String,
 }
 

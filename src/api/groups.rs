@@ -22,7 +22,10 @@ use crate::web::client;
 
 /// The directory (sociale kaart): every group you may see, filtered.
 #[utoipa::path(get, path = "/api/v1/groups", params(DirectoryFilter),
-    responses((status = 200, body = [DirectoryEntry]), (status = 400, body = ErrorBody)))]
+    security((), ("bearer" = [])),
+    responses((status = 200, body = [DirectoryEntry], description = "The groups, by name."),
+        (status = 400, body = ErrorBody, description = "`invalid_query`: an unknown filter or \
+            a value that is not one of the listed ones.")))]
 pub async fn directory(
     state: web::Data<AppState>,
     MaybeAuthenticated(session): MaybeAuthenticated,
@@ -33,21 +36,34 @@ pub async fn directory(
 }
 
 /// Create a group (steunpunt admin).
-#[utoipa::path(post, path = "/api/v1/groups", request_body = NewGroup, security(("bearer" = [])),
-    responses((status = 201, body = DirectoryEntry), (status = 403, body = ErrorBody),
-        (status = 409, body = ErrorBody, description = "slug_taken"), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/groups", operation_id = "create_group",
+    request_body = NewGroup, security(("bearer" = [])),
+    responses((status = 201, body = DirectoryEntry, description = "Created."),
+        (status = 403, body = ErrorBody, description = "`forbidden`: admins of that steunpunt \
+            only."),
+        (status = 404, body = ErrorBody, description = "`not_found`: no such steunpunt."),
+        (status = 409, body = ErrorBody, description = "`slug_taken`."),
+        (status = 422, body = ErrorBody, description = "`invalid_slug`, `invalid_field` or \
+            `join_policy_required`.")))]
 pub async fn create(
     state: web::Data<AppState>,
     Authenticated(session): Authenticated,
     body: web::Json<NewGroup>,
 ) -> Result<HttpResponse, AppError> {
-    let entry = groups::create(&state, &session, body.into_inner()).await?;
+    let body = body.into_inner();
+    if body.steunpunt.contains('\0') {
+        // No steunpunt has a NUL in its slug, and PostgreSQL cannot even look for one.
+        return Err(AppError::not_found());
+    }
+    let entry = groups::create(&state, &session, body).await?;
     Ok(HttpResponse::Created().json(entry))
 }
 
 /// A group's directory entry, house rules and what you may do there.
-#[utoipa::path(get, path = "/api/v1/groups/{slug}",
-    responses((status = 200, body = GroupView), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/groups/{slug}", operation_id = "show_group",
+    params(("slug" = String, Path, description = "The group's slug.")), security((), ("bearer" = [])),
+    responses((status = 200, body = GroupView, description = "The group as the asker may see \
+        it.")))]
 pub async fn show(
     state: web::Data<AppState>,
     MaybeAuthenticated(session): MaybeAuthenticated,
@@ -59,10 +75,13 @@ pub async fn show(
 
 /// Change a group: directory data (steunpunt admin), house rules (leaders), access (more
 /// closed: leaders; more open: steunpunt admin, with `confirm_wider_audience`).
-#[utoipa::path(patch, path = "/api/v1/groups/{slug}", request_body = GroupChange,
-    security(("bearer" = [])),
-    responses((status = 200, body = Changed), (status = 202, body = Changed, description = "more open: proposed, waiting for a leader"),
-        (status = 403, body = ErrorBody)))]
+#[utoipa::path(patch, path = "/api/v1/groups/{slug}", operation_id = "update_group",
+    request_body = GroupChange, params(("slug" = String, Path, description = "The group's slug.")), security(("bearer" = [])),
+    responses((status = 200, body = Changed, description = "Changed."),
+        (status = 202, body = Changed, description = "More open: proposed, waiting for a \
+            leader to accept."),
+        (status = 403, body = ErrorBody, description = "`forbidden`: not yours to change."),
+        (status = 422, body = ErrorBody, description = "`invalid_field`.")))]
 pub async fn update(
     state: web::Data<AppState>,
     Authenticated(session): Authenticated,
@@ -78,10 +97,18 @@ pub async fn update(
 
 /// Join: 201 when you are a member, 202 when a leader decides first.
 #[utoipa::path(post, path = "/api/v1/groups/{slug}/members", request_body = JoinRequestBody,
-    security(("bearer" = [])),
-    responses((status = 201, body = Joined), (status = 202, body = Joined),
-        (status = 403, body = ErrorBody), (status = 409, body = ErrorBody),
-        (status = 422, body = ErrorBody)))]
+    params(("slug" = String, Path, description = "The group's slug.")), security(("bearer" = [])),
+    responses((status = 201, body = Joined, description = "A member now."),
+        (status = 202, body = Joined, description = "Waiting for a leader's decision."),
+        (status = 403, body = ErrorBody, description = "`forbidden` (banned), \
+            `invite_required` or `staff_account`."),
+        (status = 409, body = ErrorBody, description = "`already_member`, `already_pending` or \
+            `display_name_taken`."),
+        (status = 422, body = ErrorBody, description = "`display_name_length`, \
+            `display_name_characters`, `display_name_invisible`, `house_rules_not_accepted`, \
+            `invalid_field` (introduction) or `invalid_invite`."),
+        (status = 429, body = ErrorBody, description = "`rate_limited`: too many invite codes \
+            tried.")))]
 pub async fn join(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -98,9 +125,11 @@ pub async fn join(
 }
 
 /// The members (members and leaders only). Ids are per membership.
-#[utoipa::path(get, path = "/api/v1/groups/{slug}/members",
-    responses((status = 200, body = [MemberView]), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/groups/{slug}/members", params(("slug" = String, Path, description = "The group's slug.")),
+    security((), ("bearer" = [])),
+    responses((status = 200, body = [MemberView], description = "The members, by name."),
+        (status = 401, body = ErrorBody, description = "`login_required`."),
+        (status = 403, body = ErrorBody, description = "`forbidden`: members only.")))]
 pub async fn members(
     state: web::Data<AppState>,
     MaybeAuthenticated(session): MaybeAuthenticated,
@@ -113,13 +142,20 @@ pub async fn members(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Rename {
+    /// The new display name: the same rules as when joining (3-32 letters, digits, `_` or
+    /// `-`, after trimming and NFKC normalisation).
+    #[schema(min_length = 3, max_length = 32, example = "Zonnebloem")]
     pub display_name: String,
 }
 
 /// Change my display name in this group.
 #[utoipa::path(patch, path = "/api/v1/groups/{slug}/members/me", request_body = Rename,
-    security(("bearer" = [])),
-    responses((status = 200, body = OwnMembership), (status = 409, body = ErrorBody)))]
+    params(("slug" = String, Path, description = "The group's slug.")), security(("bearer" = [])),
+    responses((status = 200, body = OwnMembership, description = "Renamed."),
+        (status = 403, body = ErrorBody, description = "`forbidden`: members only."),
+        (status = 409, body = ErrorBody, description = "`display_name_taken`."),
+        (status = 422, body = ErrorBody, description = "`display_name_length`, \
+            `display_name_characters` or `display_name_invisible`.")))]
 pub async fn rename(
     state: web::Data<AppState>,
     Authenticated(session): Authenticated,
@@ -131,8 +167,10 @@ pub async fn rename(
 }
 
 /// Leave the group: my membership (or waiting request) is erased.
-#[utoipa::path(delete, path = "/api/v1/groups/{slug}/members/me", security(("bearer" = [])),
-    responses((status = 204), (status = 403, body = ErrorBody)))]
+#[utoipa::path(delete, path = "/api/v1/groups/{slug}/members/me", params(("slug" = String, Path, description = "The group's slug.")),
+    security(("bearer" = [])),
+    responses((status = 204, description = "Left."),
+        (status = 403, body = ErrorBody, description = "`forbidden`: not a member, or muted.")))]
 pub async fn leave(
     state: web::Data<AppState>,
     Authenticated(session): Authenticated,
@@ -156,8 +194,12 @@ async fn sanction(
 
 /// Ban a member (leaders), for a time or for good.
 #[utoipa::path(post, path = "/api/v1/groups/{slug}/members/{id}/ban", request_body = Sanction,
-    security(("bearer" = [])),
-    responses((status = 200, body = MemberView), (status = 403, body = ErrorBody)))]
+    params(("slug" = String, Path, description = "The group's slug."), ("id" = String, Path, description = "A membership id (per group; opaque).")), security(("bearer" = [])),
+    responses((status = 200, body = MemberView, description = "Banned."),
+        (status = 403, body = ErrorBody, description = "`forbidden` (leaders only) or \
+            `cannot_sanction_leader`."),
+        (status = 422, body = ErrorBody, description = "`invalid_field` (reason) or \
+            `invalid_until`.")))]
 pub async fn ban(
     state: web::Data<AppState>,
     Authenticated(session): Authenticated,
@@ -169,8 +211,12 @@ pub async fn ban(
 
 /// Mute a member (leaders): they read but cannot write.
 #[utoipa::path(post, path = "/api/v1/groups/{slug}/members/{id}/mute", request_body = Sanction,
-    security(("bearer" = [])),
-    responses((status = 200, body = MemberView), (status = 403, body = ErrorBody)))]
+    params(("slug" = String, Path, description = "The group's slug."), ("id" = String, Path, description = "A membership id (per group; opaque).")), security(("bearer" = [])),
+    responses((status = 200, body = MemberView, description = "Muted."),
+        (status = 403, body = ErrorBody, description = "`forbidden` (leaders only) or \
+            `cannot_sanction_leader`."),
+        (status = 422, body = ErrorBody, description = "`invalid_field` (reason) or \
+            `invalid_until`.")))]
 pub async fn mute(
     state: web::Data<AppState>,
     Authenticated(session): Authenticated,
@@ -181,8 +227,10 @@ pub async fn mute(
 }
 
 /// Lift a ban.
-#[utoipa::path(delete, path = "/api/v1/groups/{slug}/members/{id}/ban", security(("bearer" = [])),
-    responses((status = 204), (status = 403, body = ErrorBody)))]
+#[utoipa::path(delete, path = "/api/v1/groups/{slug}/members/{id}/ban",
+    params(("slug" = String, Path, description = "The group's slug."), ("id" = String, Path, description = "A membership id (per group; opaque).")), security(("bearer" = [])),
+    responses((status = 204, description = "The ban is lifted (or there was none)."),
+        (status = 403, body = ErrorBody, description = "`forbidden`: leaders only.")))]
 pub async fn unban(
     state: web::Data<AppState>,
     Authenticated(session): Authenticated,
@@ -194,8 +242,10 @@ pub async fn unban(
 }
 
 /// Lift a mute.
-#[utoipa::path(delete, path = "/api/v1/groups/{slug}/members/{id}/mute", security(("bearer" = [])),
-    responses((status = 204), (status = 403, body = ErrorBody)))]
+#[utoipa::path(delete, path = "/api/v1/groups/{slug}/members/{id}/mute",
+    params(("slug" = String, Path, description = "The group's slug."), ("id" = String, Path, description = "A membership id (per group; opaque).")), security(("bearer" = [])),
+    responses((status = 204, description = "The mute is lifted (or there was none)."),
+        (status = 403, body = ErrorBody, description = "`forbidden`: leaders only.")))]
 pub async fn unmute(
     state: web::Data<AppState>,
     Authenticated(session): Authenticated,
@@ -207,8 +257,11 @@ pub async fn unmute(
 }
 
 /// The group's leaders (steunpunt admin).
-#[utoipa::path(get, path = "/api/v1/groups/{slug}/leaders", security(("bearer" = [])),
-    responses((status = 200, body = [MemberView]), (status = 403, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/groups/{slug}/leaders", params(("slug" = String, Path, description = "The group's slug.")),
+    security(("bearer" = [])),
+    responses((status = 200, body = [MemberView], description = "The leaders."),
+        (status = 403, body = ErrorBody, description = "`forbidden`: the steunpunt's admins \
+            only.")))]
 pub async fn leaders(
     state: web::Data<AppState>,
     Authenticated(session): Authenticated,
@@ -219,8 +272,13 @@ pub async fn leaders(
 }
 
 /// Remove a leader (steunpunt admin); they stay a member.
-#[utoipa::path(delete, path = "/api/v1/groups/{slug}/leaders/{id}", security(("bearer" = [])),
-    responses((status = 204), (status = 403, body = ErrorBody)))]
+#[utoipa::path(delete, path = "/api/v1/groups/{slug}/leaders/{id}",
+    params(("slug" = String, Path, description = "The group's slug."), ("id" = String, Path, description = "The leader's membership id.")),
+    security(("bearer" = [])),
+    responses((status = 204, description = "A member again."),
+        (status = 403, body = ErrorBody, description = "`forbidden`: the steunpunt's admins \
+            only."),
+        (status = 409, body = ErrorBody, description = "`not_a_leader`.")))]
 pub async fn remove_leader(
     state: web::Data<AppState>,
     Authenticated(session): Authenticated,
@@ -232,8 +290,11 @@ pub async fn remove_leader(
 }
 
 /// My own join request: pending, or declined with the leader's reason (shown once).
-#[utoipa::path(get, path = "/api/v1/groups/{slug}/join-request", security(("bearer" = [])),
-    responses((status = 200, body = OwnRequest), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/groups/{slug}/join-request", params(("slug" = String, Path, description = "The group's slug.")),
+    security(("bearer" = [])),
+    responses((status = 200, body = OwnRequest, description = "My request."),
+        (status = 404, body = ErrorBody, description = "`not_found`: no such group, or no \
+            request of mine (any more).")))]
 pub async fn own_request(
     state: web::Data<AppState>,
     Authenticated(session): Authenticated,
@@ -246,8 +307,10 @@ pub async fn own_request(
 }
 
 /// Waiting join requests with their introductions (leaders).
-#[utoipa::path(get, path = "/api/v1/groups/{slug}/join-requests", security(("bearer" = [])),
-    responses((status = 200, body = [PendingRequest]), (status = 403, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/groups/{slug}/join-requests", params(("slug" = String, Path, description = "The group's slug.")),
+    security(("bearer" = [])),
+    responses((status = 200, body = [PendingRequest], description = "Waiting requests."),
+        (status = 403, body = ErrorBody, description = "`forbidden`: leaders only.")))]
 pub async fn join_requests(
     state: web::Data<AppState>,
     Authenticated(session): Authenticated,
@@ -259,9 +322,15 @@ pub async fn join_requests(
 
 /// Approve or decline a join request (leaders). A decline needs a reason.
 #[utoipa::path(post, path = "/api/v1/join-requests/{id}/decision", request_body = Decision,
+    params(("id" = String, Path, description = "The join request's id.")),
     security(("bearer" = [])),
-    responses((status = 200, body = Decided), (status = 404, body = ErrorBody),
-        (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Decided, description = "Decided."),
+        (status = 404, body = ErrorBody, description = "`not_found`: no such waiting request, \
+            or not one this account may decide."),
+        (status = 409, body = ErrorBody, description = "`already_member` or \
+            `display_name_taken`, when someone joined or took the name at the same moment."),
+        (status = 422, body = ErrorBody, description = "`invalid_field`: a decline needs a \
+            reason of 3-500 characters.")))]
 pub async fn decide(
     state: web::Data<AppState>,
     Authenticated(session): Authenticated,
@@ -274,9 +343,13 @@ pub async fn decide(
 
 /// Make an invite code: `member` (leaders) or `leader` (steunpunt admin).
 #[utoipa::path(post, path = "/api/v1/groups/{slug}/invites", request_body = NewInvite,
-    security(("bearer" = [])),
-    responses((status = 201, body = CreatedInvite), (status = 403, body = ErrorBody),
-        (status = 422, body = ErrorBody)))]
+    params(("slug" = String, Path, description = "The group's slug.")), security(("bearer" = [])),
+    responses((status = 201, body = CreatedInvite, description = "Made; the code is shown only \
+            now."),
+        (status = 403, body = ErrorBody, description = "`forbidden`: member invites are for \
+            leaders, leader invites for the steunpunt's admins."),
+        (status = 422, body = ErrorBody, description = "`invalid_max_uses` or \
+            `invalid_expiry`.")))]
 pub async fn create_invite(
     state: web::Data<AppState>,
     Authenticated(session): Authenticated,
@@ -288,8 +361,12 @@ pub async fn create_invite(
 }
 
 /// The invites you may manage (no codes: only their hashes are kept).
-#[utoipa::path(get, path = "/api/v1/groups/{slug}/invites", security(("bearer" = [])),
-    responses((status = 200, body = [InviteView]), (status = 403, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/groups/{slug}/invites", params(("slug" = String, Path, description = "The group's slug.")),
+    security(("bearer" = [])),
+    responses((status = 200, body = [InviteView], description = "The invites, newest expiry \
+            first."),
+        (status = 403, body = ErrorBody, description = "`forbidden`: leaders and the \
+            steunpunt's admins only.")))]
 pub async fn list_invites(
     state: web::Data<AppState>,
     Authenticated(session): Authenticated,
@@ -300,8 +377,12 @@ pub async fn list_invites(
 }
 
 /// Revoke an invite.
-#[utoipa::path(delete, path = "/api/v1/groups/{slug}/invites/{id}", security(("bearer" = [])),
-    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[utoipa::path(delete, path = "/api/v1/groups/{slug}/invites/{id}",
+    params(("slug" = String, Path, description = "The group's slug."), ("id" = String, Path, description = "The invite's id.")),
+    security(("bearer" = [])),
+    responses((status = 204, description = "Revoked."),
+        (status = 403, body = ErrorBody, description = "`forbidden`: not an invite you \
+            manage.")))]
 pub async fn revoke_invite(
     state: web::Data<AppState>,
     Authenticated(session): Authenticated,
@@ -313,8 +394,11 @@ pub async fn revoke_invite(
 }
 
 /// The moderation log: in full for leaders, a neutral summary for members.
-#[utoipa::path(get, path = "/api/v1/groups/{slug}/modlog",
-    responses((status = 200, body = [ModlogEntry]), (status = 403, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/groups/{slug}/modlog", params(("slug" = String, Path, description = "The group's slug.")),
+    security((), ("bearer" = [])),
+    responses((status = 200, body = [ModlogEntry], description = "The newest entries."),
+        (status = 401, body = ErrorBody, description = "`login_required`."),
+        (status = 403, body = ErrorBody, description = "`forbidden`: members only.")))]
 pub async fn modlog(
     state: web::Data<AppState>,
     MaybeAuthenticated(session): MaybeAuthenticated,
@@ -327,16 +411,21 @@ pub async fn modlog(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewName {
-    /// The new display name (3-32 letters, digits, `_` or `-`).
+    /// The new display name (3-32 letters, digits, `_` or `-`, after trimming and NFKC
+    /// normalisation).
+    #[schema(min_length = 3, max_length = 32, example = "Zonnebloem")]
     pub display_name: String,
 }
 
 /// Choose another display name after a leader approved my request but my first choice was
 /// taken: 201 and I am a member.
 #[utoipa::path(post, path = "/api/v1/groups/{slug}/join-request/name", request_body = NewName,
-    security(("bearer" = [])),
-    responses((status = 201, body = OwnMembership), (status = 409, body = ErrorBody),
-        (status = 422, body = ErrorBody)))]
+    params(("slug" = String, Path, description = "The group's slug.")), security(("bearer" = [])),
+    responses((status = 201, body = OwnMembership, description = "A member now."),
+        (status = 409, body = ErrorBody, description = "`no_name_to_choose` (no approved \
+            request waits for a name) or `display_name_taken`."),
+        (status = 422, body = ErrorBody, description = "`display_name_length`, \
+            `display_name_characters` or `display_name_invisible`.")))]
 pub async fn choose_name(
     state: web::Data<AppState>,
     Authenticated(session): Authenticated,
@@ -349,9 +438,13 @@ pub async fn choose_name(
 }
 
 /// The steunpunt's waiting proposal to make the group more open (leaders, steunpunt admin).
-#[utoipa::path(get, path = "/api/v1/groups/{slug}/access-proposal", security(("bearer" = [])),
-    responses((status = 200, body = ProposalView), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/groups/{slug}/access-proposal", params(("slug" = String, Path, description = "The group's slug.")),
+    security(("bearer" = [])),
+    responses((status = 200, body = ProposalView, description = "The waiting proposal."),
+        (status = 403, body = ErrorBody, description = "`forbidden`: leaders and the \
+            steunpunt's admins only."),
+        (status = 404, body = ErrorBody, description = "`not_found`: no such group, or no \
+            proposal waiting.")))]
 pub async fn proposal(
     state: web::Data<AppState>,
     Authenticated(session): Authenticated,
@@ -377,9 +470,12 @@ pub struct Acceptance {
 
 /// A leader accepts the proposal, and the group becomes as open as proposed.
 #[utoipa::path(post, path = "/api/v1/groups/{slug}/access-proposal/accept",
-    request_body = Acceptance, security(("bearer" = [])),
-    responses((status = 200, body = DirectoryEntry), (status = 403, body = ErrorBody),
-        (status = 409, body = ErrorBody)))]
+    request_body = Acceptance, params(("slug" = String, Path, description = "The group's slug.")), security(("bearer" = [])),
+    responses((status = 200, body = DirectoryEntry, description = "Accepted: the group is as \
+            open as proposed."),
+        (status = 403, body = ErrorBody, description = "`forbidden`: leaders only."),
+        (status = 409, body = ErrorBody, description = "`no_proposal` or \
+            `confirmation_required`.")))]
 pub async fn accept_proposal(
     state: web::Data<AppState>,
     Authenticated(session): Authenticated,
@@ -392,8 +488,12 @@ pub async fn accept_proposal(
 }
 
 /// A leader declines the proposal, or the steunpunt withdraws it.
-#[utoipa::path(delete, path = "/api/v1/groups/{slug}/access-proposal", security(("bearer" = [])),
-    responses((status = 204), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[utoipa::path(delete, path = "/api/v1/groups/{slug}/access-proposal", params(("slug" = String, Path, description = "The group's slug.")),
+    security(("bearer" = [])),
+    responses((status = 204, description = "Declined or withdrawn."),
+        (status = 403, body = ErrorBody, description = "`forbidden`: leaders and the \
+            steunpunt's admins only."),
+        (status = 409, body = ErrorBody, description = "`no_proposal`.")))]
 pub async fn drop_proposal(
     state: web::Data<AppState>,
     Authenticated(session): Authenticated,

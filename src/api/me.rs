@@ -14,13 +14,14 @@ use crate::web::client;
 #[derive(Serialize, ToSchema)]
 pub struct Me {
     pub account: Account,
-    /// When this session ends at the latest.
+    /// When this session ends at the latest (RFC 3339).
+    #[schema(format = DateTime)]
     pub session_expires_at: String,
 }
 
 /// The own account.
 #[utoipa::path(get, path = "/api/v1/me", security(("bearer" = [])),
-    responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = Me, description = "The own account.")))]
 pub async fn me(Authenticated(session): Authenticated) -> HttpResponse {
     HttpResponse::Ok().json(Me {
         session_expires_at: crate::time::rfc3339(session.expires_at),
@@ -30,7 +31,8 @@ pub async fn me(Authenticated(session): Authenticated) -> HttpResponse {
 
 /// Everything Kring stores about me.
 #[utoipa::path(get, path = "/api/v1/me/export", security(("bearer" = [])),
-    responses((status = 200, body = AccountExport), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = AccountExport, description = "Everything stored about \
+        me, as a download (`Content-Disposition: attachment`).")))]
 pub async fn export(
     state: web::Data<AppState>,
     Authenticated(session): Authenticated,
@@ -54,6 +56,7 @@ pub enum PostsChoice {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Erase {
+    /// The current password.
     pub password: String,
     /// What happens to what I wrote: deleted, or kept under "former member".
     pub posts: PostsChoice,
@@ -61,8 +64,12 @@ pub struct Erase {
 
 /// Erase my account and everything attached to it.
 #[utoipa::path(delete, path = "/api/v1/me", request_body = Erase, security(("bearer" = [])),
-    responses((status = 204), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody, description = "wrong_password")))]
+    responses((status = 204, description = "Erased; the cookie is removed."),
+        (status = 403, body = ErrorBody, description = "`wrong_password`."),
+        (status = 429, body = ErrorBody, description = "`rate_limited`: too many password \
+            checks."),
+        (status = 503, body = ErrorBody, description = "`busy`: too many passwords being \
+            checked at once.")))]
 pub async fn erase(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -83,15 +90,22 @@ pub async fn erase(
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
     pub current_password: String,
+    /// 10-128 characters; not one of the most common passwords, not the login name.
+    #[schema(min_length = 10, max_length = 128)]
     pub new_password: String,
 }
 
 /// Change my password; every other session ends.
 #[utoipa::path(put, path = "/api/v1/me/password", request_body = PasswordChange,
     security(("bearer" = [])),
-    responses((status = 204), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody, description = "wrong_password"),
-        (status = 422, body = ErrorBody)))]
+    responses((status = 204, description = "Changed; every other session has ended."),
+        (status = 403, body = ErrorBody, description = "`wrong_password`."),
+        (status = 422, body = ErrorBody, description = "The new password breaks a rule: \
+            `password_length`, `password_common`, `password_is_login`."),
+        (status = 429, body = ErrorBody, description = "`rate_limited`: too many password \
+            checks."),
+        (status = 503, body = ErrorBody, description = "`busy`: too many passwords being \
+            checked at once.")))]
 pub async fn change_password(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -114,14 +128,20 @@ pub async fn change_password(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordConfirmation {
+    /// The current password.
     pub password: String,
 }
 
 /// Replace my recovery codes with new ones.
 #[utoipa::path(post, path = "/api/v1/me/recovery-codes", request_body = PasswordConfirmation,
     security(("bearer" = [])),
-    responses((status = 201, body = RecoveryCodes), (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody, description = "wrong_password")))]
+    responses((status = 201, body = RecoveryCodes, description = "New codes; the old ones no \
+            longer work."),
+        (status = 403, body = ErrorBody, description = "`wrong_password`."),
+        (status = 429, body = ErrorBody, description = "`rate_limited`: too many password \
+            checks."),
+        (status = 503, body = ErrorBody, description = "`busy`: too many passwords being \
+            checked at once.")))]
 pub async fn renew_recovery_codes(
     req: HttpRequest,
     state: web::Data<AppState>,

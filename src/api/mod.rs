@@ -4,6 +4,7 @@
 //! They hold no business rules of their own.
 
 mod accounts;
+mod doc;
 mod groups;
 mod me;
 mod sessions;
@@ -14,6 +15,7 @@ use utoipa::OpenApi;
 
 use crate::error::ErrorBody;
 use crate::web::routes::{self, Access};
+use doc::CommonResponses;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -63,22 +65,9 @@ use crate::web::routes::{self, Access};
         groups::drop_proposal,
     ),
     components(schemas(ErrorBody)),
-    modifiers(&BearerAuth)
+    modifiers(&CommonResponses)
 )]
 pub struct ApiDoc;
-
-struct BearerAuth;
-
-impl utoipa::Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
-    }
-}
 
 async fn openapi_json() -> HttpResponse {
     HttpResponse::Ok().json(ApiDoc::openapi())

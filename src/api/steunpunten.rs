@@ -13,10 +13,14 @@ use crate::steunpunten::{self, NewSteunpunt, SteunpuntView};
 use crate::web::auth::Authenticated;
 
 /// Create a steunpunt (instance admin).
-#[utoipa::path(post, path = "/api/v1/steunpunten", request_body = NewSteunpunt,
+#[utoipa::path(post, path = "/api/v1/steunpunten", operation_id = "create_steunpunt",
+    request_body = NewSteunpunt,
     security(("bearer" = [])),
-    responses((status = 201, body = SteunpuntView), (status = 403, body = ErrorBody),
-        (status = 409, body = ErrorBody)))]
+    responses((status = 201, body = SteunpuntView, description = "Created."),
+        (status = 403, body = ErrorBody, description = "`forbidden`: instance admins only."),
+        (status = 409, body = ErrorBody, description = "`slug_taken`."),
+        (status = 422, body = ErrorBody, description = "`invalid_slug` or `invalid_field` \
+            (name, crisis_text).")))]
 pub async fn create(
     state: web::Data<AppState>,
     Authenticated(session): Authenticated,
@@ -30,14 +34,18 @@ pub async fn create(
 #[serde(deny_unknown_fields)]
 pub struct Appointment {
     /// The login name of a staff account.
+    #[schema(min_length = 3, max_length = 32)]
     pub login: String,
 }
 
 /// Make a staff account an admin of this steunpunt (instance admin).
 #[utoipa::path(post, path = "/api/v1/steunpunten/{slug}/admins", request_body = Appointment,
     security(("bearer" = [])),
-    responses((status = 201), (status = 403, body = ErrorBody),
-        (status = 422, body = ErrorBody, description = "not_staff or unknown_login")))]
+    params(("slug" = String, Path, description = "The steunpunt's slug.")),
+    responses((status = 201, description = "Appointed (again)."),
+        (status = 403, body = ErrorBody, description = "`forbidden`: instance admins only."),
+        (status = 422, body = ErrorBody, description = "`not_staff`, `unknown_login`, or a \
+            login name that breaks the rules (`login_name_*`).")))]
 pub async fn appoint_admin(
     state: web::Data<AppState>,
     Authenticated(session): Authenticated,
@@ -49,8 +57,12 @@ pub async fn appoint_admin(
 }
 
 /// Every group of the steunpunt, listed or not (its admins): structure, not content.
-#[utoipa::path(get, path = "/api/v1/steunpunten/{slug}/groups", security(("bearer" = [])),
-    responses((status = 200, body = [DirectoryEntry]), (status = 403, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/steunpunten/{slug}/groups", operation_id = "steunpunt_groups",
+    security(("bearer" = [])),
+    params(("slug" = String, Path, description = "The steunpunt's slug.")),
+    responses((status = 200, body = [DirectoryEntry], description = "Its groups, by name."),
+        (status = 403, body = ErrorBody, description = "`forbidden`: this steunpunt's admins \
+            only.")))]
 pub async fn groups(
     state: web::Data<AppState>,
     Authenticated(session): Authenticated,
@@ -63,7 +75,14 @@ pub async fn groups(
 /// from anyone's own member account.
 #[utoipa::path(post, path = "/api/v1/staff-accounts", request_body = Credentials,
     security(("bearer" = [])),
-    responses((status = 201, body = RecoveryCodes), (status = 403, body = ErrorBody)))]
+    responses((status = 201, body = RecoveryCodes, description = "Created; hand the codes \
+            and the password to the staff member."),
+        (status = 403, body = ErrorBody, description = "`forbidden`: instance admins only."),
+        (status = 409, body = ErrorBody, description = "`login_taken`."),
+        (status = 422, body = ErrorBody, description = "The login name or password breaks a \
+            rule (`login_name_*`, `password_*`)."),
+        (status = 503, body = ErrorBody, description = "`busy`: too many passwords being \
+            hashed at once.")))]
 pub async fn create_staff(
     state: web::Data<AppState>,
     Authenticated(session): Authenticated,

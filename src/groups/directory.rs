@@ -26,14 +26,20 @@ diesel::alias!(
 /// Directory filters; all optional, combined with AND.
 #[derive(Debug, Default, Clone, Deserialize, ToSchema, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct DirectoryFilter {
     /// A steunpunt's slug.
+    #[param(nullable = false)]
     pub steunpunt: Option<String>,
+    #[param(nullable = false)]
     pub theme: Option<Theme>,
+    #[param(nullable = false)]
     pub mode: Option<Mode>,
     /// Part of the region's name.
+    #[param(nullable = false)]
     pub region: Option<String>,
     /// Words to find in the name or description.
+    #[param(nullable = false)]
     pub q: Option<String>,
 }
 

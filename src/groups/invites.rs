@@ -21,8 +21,10 @@ use crate::time;
 #[serde(deny_unknown_fields)]
 pub struct NewInvite {
     /// How many people may use it (1-500; leader invites: 1). Default 1.
+    #[schema(minimum = 1, maximum = 500, example = 10)]
     pub max_uses: Option<i32>,
     /// Days until it expires (1-90). Default 14.
+    #[schema(minimum = 1, maximum = 90, example = 14)]
     pub expires_in_days: Option<i64>,
     /// `member` (a leader makes these) or `leader` (the steunpunt admin). Default member.
     pub role: Option<MemberRole>,

@@ -26,14 +26,20 @@ use crate::time;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JoinRequestBody {
-    /// The name to be known by in this group only: 3-32 letters, digits, `_` or `-`.
+    /// The name to be known by in this group only: 3-32 letters (of any script), digits, `_`
+    /// or `-`, counted after trimming and Unicode NFKC normalisation; no invisible or
+    /// direction-changing characters.
+    #[schema(min_length = 3, max_length = 32, example = "Zonnebloem")]
     pub display_name: String,
-    /// Needed for a closed group with approval: who you are and why you'd like to join.
+    /// Needed for a closed group with approval: who you are and why you'd like to join,
+    /// 10-2000 characters after trimming. Ignored where no leader decides.
+    #[schema(example = "Ik ben Anna en ik zoek mensen die hetzelfde meemaken.")]
     pub introduction: Option<String>,
     /// The code from the face-to-face meeting.
     pub invite_code: Option<String>,
     /// Joining means accepting the group's house rules.
     #[serde(default)]
+    #[schema(example = true)]
     pub accept_house_rules: bool,
 }
 

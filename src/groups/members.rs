@@ -180,9 +180,15 @@ pub fn leaders(conn: &mut DbConnection, access: &GroupAccess) -> Result<Vec<Memb
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Sanction {
-    /// Why; the member sees it.
+    /// Why; the member sees it. 3-500 characters after trimming.
+    #[schema(
+        min_length = 3,
+        max_length = 500,
+        example = "Herhaaldelijk kwetsend tegen anderen."
+    )]
     pub reason: String,
-    /// Until when (RFC 3339); absent means for good.
+    /// Until when (RFC 3339, in the future); absent means for good.
+    #[schema(format = DateTime)]
     pub until: Option<String>,
 }
 

@@ -137,7 +137,9 @@ pub fn pending(
 #[serde(deny_unknown_fields)]
 pub struct Decision {
     pub approve: bool,
-    /// Needed when declining: the applicant reads it.
+    /// Needed when declining, 3-500 characters after trimming: the applicant reads it.
+    /// Ignored when approving.
+    #[schema(example = "De groep is op dit moment vol.")]
     pub reason: Option<String>,
 }
 

@@ -26,28 +26,46 @@ use crate::time;
 #[serde(deny_unknown_fields)]
 pub struct NewGroup {
     /// The hosting steunpunt's slug.
+    #[schema(example = "steunpunt")]
     pub steunpunt: String,
     /// 3-48 lowercase letters, digits and dashes; the group's address.
+    #[schema(
+        min_length = 3,
+        max_length = 48,
+        pattern = "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$",
+        example = "rouw-eindhoven"
+    )]
     pub slug: String,
+    /// 3-80 characters after trimming; one line.
+    #[schema(min_length = 3, max_length = 80, example = "Rouwgroep Eindhoven")]
     pub name: String,
     pub mode: Mode,
     /// Needed for closed groups; ignored otherwise.
     pub join_policy: Option<JoinPolicy>,
     pub listed: bool,
+    /// At most 2000 characters after trimming.
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub description: String,
     pub theme: Theme,
+    /// At most 80 characters after trimming; one line.
     #[serde(default)]
+    #[schema(max_length = 80)]
     pub region: String,
+    /// At most 200 characters after trimming; one line.
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub meeting_rhythm: String,
-    /// Where the group meets; empty when online only.
+    /// Where the group meets; empty when online only. At most 200 characters; one line.
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub meeting_place: String,
     #[serde(default)]
     pub online_only: bool,
     pub status: Option<Status>,
+    /// Markdown; at most 10000 characters after trimming.
     #[serde(default)]
+    #[schema(max_length = 10000)]
     pub house_rules: String,
 }
 
@@ -147,15 +165,26 @@ fn load_by_id(conn: &mut DbConnection, id: &str) -> Result<Group, AppError> {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GroupChange {
+    /// 3-80 characters after trimming; one line.
+    #[schema(min_length = 3, max_length = 80)]
     pub name: Option<String>,
+    /// At most 2000 characters after trimming.
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
     pub theme: Option<Theme>,
+    /// At most 80 characters after trimming; one line.
+    #[schema(max_length = 80)]
     pub region: Option<String>,
+    /// At most 200 characters after trimming; one line.
+    #[schema(max_length = 200)]
     pub meeting_rhythm: Option<String>,
+    /// At most 200 characters after trimming; one line.
+    #[schema(max_length = 200)]
     pub meeting_place: Option<String>,
     pub online_only: Option<bool>,
     pub status: Option<Status>,
-    /// Markdown. Leaders write the house rules.
+    /// Markdown, at most 10000 characters after trimming. Leaders write the house rules.
+    #[schema(max_length = 10000)]
     pub house_rules: Option<String>,
     /// Leaders may make a group more closed at once. Making it more open is a proposal of
     /// the steunpunt that a leader accepts (at once only while the group is new: no leader,

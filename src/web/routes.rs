@@ -1,6 +1,6 @@
 //! The route inventory: every route is added here, together with the access rule that
 //! governs it, so no route can exist without a policy case. The inventory also answers
-//! 405 for known paths asked with an unknown method.
+//! 405 (with `Allow`) for known paths asked with an unknown method: see [`fallback`].
 //!
 //! Handlers still ask the policy themselves (through `groups::access` and the services);
 //! the declared access says which question they ask, and the tests check both.
@@ -9,10 +9,13 @@ use std::collections::BTreeMap;
 use std::sync::{LazyLock, Mutex};
 
 use actix_web::dev::ResourceDef;
-use actix_web::http::Method;
-use actix_web::{FromRequest, Handler, Responder, web};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{FromRequest, Handler, HttpRequest, HttpResponse, Responder, ResponseError, web};
 
+use crate::error::AppError;
 use crate::policy::{Action, MemberAction, SteunpuntAction};
+use crate::state::AppState;
 
 /// Who may use a route, in the policy's terms.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,11 +85,50 @@ pub fn inventory() -> Vec<RouteEntry> {
 
 /// Is `path` served for some method (so another method deserves a 405, not a 404)?
 pub fn path_is_known(path: &str) -> bool {
-    INVENTORY
+    !allowed_methods(path).is_empty()
+}
+
+/// The methods `path` is served for, in a stable order; empty for an unknown path.
+pub fn allowed_methods(path: &str) -> Vec<Method> {
+    let mut methods: Vec<Method> = INVENTORY
         .lock()
         .unwrap_or_else(|e| e.into_inner())
-        .keys()
-        .any(|(pattern, _)| ResourceDef::new(pattern.as_str()).is_match(path))
+        .values()
+        .filter(|route| ResourceDef::new(route.path.as_str()).is_match(path))
+        .map(|route| route.method.clone())
+        .collect();
+    methods.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    methods.dedup();
+    methods
+}
+
+/// What no route answers: a known path asked with another method gets 405 with the
+/// `Allow` header RFC 9110 requires (the methods the path is served for); anything else is
+/// a 404 (`pages::not_found`: JSON under `/api/`, a page elsewhere).
+pub async fn fallback(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let allowed = allowed_methods(req.path());
+    if allowed.is_empty() {
+        return crate::pages::not_found(req, state).await;
+    }
+    let mut response = AppError::client(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "This path does not accept that method.",
+    )
+    .error_response();
+    let allow = allowed
+        .iter()
+        .map(Method::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    response.headers_mut().insert(
+        header::ALLOW,
+        HeaderValue::from_str(&allow).map_err(AppError::internal)?,
+    );
+    Ok(response)
 }
 
 #[cfg(test)]

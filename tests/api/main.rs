@@ -10,6 +10,7 @@ mod errors;
 mod export;
 mod groups;
 mod names;
+mod openapi;
 mod operations;
 mod pages;
 mod policy_gaps;
