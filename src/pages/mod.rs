@@ -211,19 +211,12 @@ async fn switch_language(
     Ok(response)
 }
 
-/// Unknown paths: a JSON 404 under `/api/`, a friendly page elsewhere; a known path asked
-/// with another method: 405.
+/// Unknown paths: a JSON 404 under `/api/`, a friendly page elsewhere (known paths asked
+/// with another method get their 405 in `routes::fallback`).
 pub async fn not_found(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, AppError> {
-    if routes::path_is_known(req.path()) {
-        return Err(AppError::client(
-            StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "This path does not accept that method.",
-        ));
-    }
     if req.path().starts_with("/api/") {
         return Err(AppError::not_found());
     }

@@ -83,11 +83,6 @@ pub fn inventory() -> Vec<RouteEntry> {
         .collect()
 }
 
-/// Is `path` served for some method (so another method deserves a 405, not a 404)?
-pub fn path_is_known(path: &str) -> bool {
-    !allowed_methods(path).is_empty()
-}
-
 /// The methods `path` is served for, in a stable order; empty for an unknown path.
 pub fn allowed_methods(path: &str) -> Vec<Method> {
     let mut methods: Vec<Method> = INVENTORY

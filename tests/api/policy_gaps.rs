@@ -19,6 +19,9 @@ backend_tests!(
     a_removed_leader_cannot_finish_a_ban_that_waited_for_the_lock,
     a_group_closed_during_a_join_takes_the_joiner_in_only_as_an_applicant,
     a_hidden_group_answers_an_invite_exactly_as_a_missing_one,
+    every_code_tried_through_the_join_page_counts,
+    a_decision_that_waited_for_another_leader_sees_its_outcome,
+    a_muted_member_takes_no_leader_invite,
 );
 
 async fn logged_in_browser(app: &TestApp, login: &str) -> reqwest::Client {
@@ -484,4 +487,131 @@ async fn a_hidden_group_answers_an_invite_exactly_as_a_missing_one(app: TestApp)
     }
     assert_eq!(answers[0], answers[1]);
     assert_eq!(answers[0].0, 404);
+}
+
+/// Found in review: the join page looked a code up again after a failed join, uncounted
+/// (a bad display name failed before the limit), so codes could be guessed without limit.
+async fn every_code_tried_through_the_join_page_counts(app: TestApp) {
+    let sp = app.steunpunt_admin().await;
+    app.group(&sp, "raad-kring", "closed", Some("invite"), false)
+        .await;
+    let leader = app.leader(&sp, "raad-kring", "Leider").await;
+    let code = app.invite(&leader, "raad-kring", "member", 5).await;
+    let member = logged_in_browser(&app, "rader").await;
+    let try_join = async |name: &str, code: &str| {
+        let response = member
+            .post(app.url("/g/raad-kring/join"))
+            .form(&[
+                ("display_name", name),
+                ("invite_code", code),
+                ("accept_house_rules", "yes"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    };
+    // A bad name with the right code: counted, and the holder of the code sees the group.
+    let (status, body) = try_join("x", &code).await;
+    assert_eq!(status, 422);
+    assert!(body.contains("Groep raad-kring"), "{body}");
+    // Wrong codes with a bad name: each one counts, until the limit (10 per account).
+    let mut limited = false;
+    for _ in 0..12 {
+        let (status, body) = try_join("x", "ABCD-EFGH-JKMN-PQRS").await;
+        assert!(!body.contains("Groep raad-kring"));
+        if status == 429 {
+            limited = true;
+            break;
+        }
+        assert_eq!(status, 422);
+    }
+    assert!(limited, "the invite limit was never reached");
+    // Past the limit, even the right code shows nothing of the group.
+    let (status, body) = try_join("Goede_naam", &code).await;
+    assert_eq!(status, 429);
+    assert!(!body.contains("Groep raad-kring"), "{body}");
+}
+
+/// Found in review: an approval that waited for another leader's decline still made the
+/// applicant a member (the request was read before the group's lock).
+async fn a_decision_that_waited_for_another_leader_sees_its_outcome(app: TestApp) {
+    let sp = app.steunpunt_admin().await;
+    app.group(&sp, "twee-kring", "closed", Some("approval"), true)
+        .await;
+    let leader = app.leader(&sp, "twee-kring", "Leider").await;
+    let (_, applicant) = app.member().await;
+    let asked: Value = app
+        .join(
+            &applicant,
+            "twee-kring",
+            json!({"display_name": "Vrager", "introduction": "Ik wil graag meedoen."}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = asked["join_request_id"].as_str().unwrap().to_string();
+    // Another leader's decline, not yet committed...
+    let (release, holder) = app.db.hold_write(
+        "twee-kring",
+        &format!(
+            "UPDATE join_requests SET state = 'declined', introduction = NULL, \
+             reason = 'liever niet' WHERE id = '{id}';"
+        ),
+    );
+    // ...while this leader approves.
+    let approve = {
+        let request = app
+            .api
+            .post(app.url(&format!("/api/v1/join-requests/{id}/decision")))
+            .bearer_auth(&leader)
+            .json(&json!({"approve": true}));
+        tokio::spawn(async move { request.send().await.unwrap() })
+    };
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    release.send(()).unwrap();
+    holder.join().unwrap();
+    assert_error(approve.await.unwrap(), 404, "not_found").await;
+    let own: Value = app
+        .get("/api/v1/groups/twee-kring/join-request", &applicant)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(own["state"], "declined");
+}
+
+/// Found in review: a muted member who redeemed a leader invite became a leader nobody could
+/// unmute.
+async fn a_muted_member_takes_no_leader_invite(app: TestApp) {
+    let sp = app.steunpunt_admin().await;
+    app.group(&sp, "stil-kring", "registered", None, true).await;
+    let leader = app.leader(&sp, "stil-kring", "Leider").await;
+    let (_, member) = app.member().await;
+    let joined: Value = app
+        .join(&member, "stil-kring", json!({"display_name": "Lid"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = joined["membership"]["id"].as_str().unwrap();
+    let muted = app
+        .send_json(
+            Method::POST,
+            &format!("/api/v1/groups/stil-kring/members/{id}/mute"),
+            &leader,
+            Some(&json!({"reason": "even pauze"})),
+        )
+        .await;
+    assert_eq!(muted.status(), 200);
+    let code = app.invite(&sp, "stil-kring", "leader", 1).await;
+    let promoted = app
+        .join(
+            &member,
+            "stil-kring",
+            json!({"display_name": "Lid", "invite_code": code}),
+        )
+        .await;
+    assert_error(promoted, 403, "forbidden").await;
 }

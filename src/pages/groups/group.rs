@@ -297,12 +297,14 @@ async fn join(
         return code_page(&req, &state, true, &slug, &typed, Some(&shown));
     }
     let values = JoinFormValues {
-        code: form.invite_code.unwrap_or_default(),
+        code: form.invite_code.clone().unwrap_or_default(),
         display_name: form.display_name,
         introduction: form.introduction.unwrap_or_default(),
     };
     // The join counted this code before anything else: the page may use it (once more in
     // the same attempt) to show a hidden group to the one who holds the code.
+    let had_code = code.is_some();
+    let typed = form.invite_code.clone().unwrap_or_default();
     let result = group_page(
         &req,
         &state,
@@ -313,7 +315,14 @@ async fn join(
         Some(&error),
     )
     .await;
-    or_error_page(&req, &state, true, result)
+    match result {
+        // The code does not open this group (or there is none): the neutral page again.
+        Err(e) if had_code && code_refused(&e) => {
+            let refused = AppError::from(Denial::InvalidInvite);
+            code_page(&req, &state, true, &slug, &typed, Some(&refused))
+        }
+        result => or_error_page(&req, &state, true, result),
+    }
 }
 
 #[derive(Deserialize)]
