@@ -2,7 +2,9 @@
 //!
 //! Counts only: no pseudonyms, no login names, no group names, no addresses.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 #[derive(Default)]
@@ -27,6 +29,8 @@ pub struct Metrics {
     pub registrations: Counter,
     pub logins: Counter,
     pub logins_failed: Counter,
+    /// Per route pattern (never a filled-in path): (requests, trips to the blocking pool).
+    trips: Mutex<BTreeMap<String, (u64, u64)>>,
 }
 
 impl Metrics {
@@ -43,9 +47,40 @@ impl Metrics {
         }
     }
 
+    /// One request to the route `pattern` made `trips` trips to the blocking pool.
+    pub fn record_trips(&self, method: &str, pattern: &str, trips: u32) {
+        let mut all = self.trips.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = all.entry(format!("{method} {pattern}")).or_default();
+        entry.0 += 1;
+        entry.1 += u64::from(trips);
+    }
+
     /// Renders every counter; `hash_permits_free` is the password hasher's spare capacity.
     pub fn render(&self, hash_permits_free: usize) -> String {
         let mut out = String::new();
+        {
+            let all = self.trips.lock().unwrap_or_else(|e| e.into_inner());
+            let _ = writeln!(
+                out,
+                "# HELP kring_route_requests_total Requests by route pattern.\n# TYPE kring_route_requests_total counter"
+            );
+            for (route, (requests, _)) in all.iter() {
+                let _ = writeln!(
+                    out,
+                    "kring_route_requests_total{{route=\"{route}\"}} {requests}"
+                );
+            }
+            let _ = writeln!(
+                out,
+                "# HELP kring_blocking_trips_total Trips to the blocking pool (database, hashing) by route pattern.\n# TYPE kring_blocking_trips_total counter"
+            );
+            for (route, (_, trips)) in all.iter() {
+                let _ = writeln!(
+                    out,
+                    "kring_blocking_trips_total{{route=\"{route}\"}} {trips}"
+                );
+            }
+        }
         let mut counter = |name: &str, help: &str, labels: &[(&str, u64)]| {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
             for (label, value) in labels {

@@ -81,46 +81,59 @@ fn touch_account(conn: &mut DbConnection, account_id: &str) -> Result<(), AppErr
 
 /// The live session for `token`, if any. Expired sessions are deleted on sight.
 pub async fn resolve(state: &AppState, token: &str) -> Result<Option<Session>, AppError> {
+    let (token, idle) = (token.to_string(), idle_secs(state));
+    state
+        .db
+        .run(move |conn| resolve_in(conn, &token, idle))
+        .await
+}
+
+/// The idle timeout in seconds, as [`resolve_in`] takes it.
+pub fn idle_secs(state: &AppState) -> i64 {
+    state.settings.sessions.idle_timeout().as_secs() as i64
+}
+
+/// [`resolve`] on a connection that a trip to the blocking pool already holds, so a hot
+/// read path can look the session up in the same trip as the rest.
+pub fn resolve_in(
+    conn: &mut DbConnection,
+    token: &str,
+    idle: i64,
+) -> Result<Option<Session>, AppError> {
     if token.len() != 43 {
         return Ok(None);
     }
     let hash = secrets::sha256_hex(token);
-    let idle = state.settings.sessions.idle_timeout().as_secs() as i64;
-    state
-        .db
-        .run(move |conn| {
-            let found = sessions::table
-                .inner_join(accounts::table)
-                .filter(sessions::token_hash.eq(&hash))
-                .select((
-                    sessions::last_used_at,
-                    sessions::expires_at,
-                    AccountRow::as_select(),
-                ))
-                .first::<(i64, i64, AccountRow)>(conn)
-                .optional()?;
-            let Some((last_used_at, expires_at, row)) = found else {
-                return Ok(None);
-            };
-            let now = time::now();
-            if now >= expires_at || now >= last_used_at + idle {
-                diesel::delete(sessions::table.find(&hash)).execute(conn)?;
-                return Ok(None);
-            }
-            let account = Account::from(row);
-            if hour_floor(now) > last_used_at {
-                diesel::update(sessions::table.find(&hash))
-                    .set(sessions::last_used_at.eq(hour_floor(now)))
-                    .execute(conn)?;
-                touch_account(conn, &account.id)?;
-            }
-            Ok(Some(Session {
-                account,
-                token_hash: hash,
-                expires_at,
-            }))
-        })
-        .await
+    let found = sessions::table
+        .inner_join(accounts::table)
+        .filter(sessions::token_hash.eq(&hash))
+        .select((
+            sessions::last_used_at,
+            sessions::expires_at,
+            AccountRow::as_select(),
+        ))
+        .first::<(i64, i64, AccountRow)>(conn)
+        .optional()?;
+    let Some((last_used_at, expires_at, row)) = found else {
+        return Ok(None);
+    };
+    let now = time::now();
+    if now >= expires_at || now >= last_used_at + idle {
+        diesel::delete(sessions::table.find(&hash)).execute(conn)?;
+        return Ok(None);
+    }
+    let account = Account::from(row);
+    if hour_floor(now) > last_used_at {
+        diesel::update(sessions::table.find(&hash))
+            .set(sessions::last_used_at.eq(hour_floor(now)))
+            .execute(conn)?;
+        touch_account(conn, &account.id)?;
+    }
+    Ok(Some(Session {
+        account,
+        token_hash: hash,
+        expires_at,
+    }))
 }
 
 /// Ends the session a raw token belongs to, if any (a new login replaces the old one).

@@ -39,18 +39,20 @@ pub async fn log_request(
     let method = req.method().to_string();
     let route = req.match_pattern().unwrap_or_else(|| "(unmatched)".into());
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    let result = next.call(req).await;
+    let (result, trips) = crate::blocking::counting(next.call(req)).await;
     let status = match &result {
         Ok(res) => res.status().as_u16(),
         Err(e) => e.as_response_error().status_code().as_u16(),
     };
     if let Some(state) = state {
         state.metrics.record_status(status);
+        state.metrics.record_trips(&method, &route, trips);
     }
     tracing::info!(
         method,
         route,
         status,
+        trips,
         ms = started.elapsed().as_millis() as u64,
         "request"
     );

@@ -6,6 +6,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::error::{AppError, ErrorBody};
+use crate::groups::access::reading_with;
 use crate::groups::invites::{self, CreatedInvite, InviteView, NewInvite};
 use crate::groups::joining::{self, JoinRequestBody, Joined};
 use crate::groups::members::{self, MemberView, Sanction, SanctionKind};
@@ -17,7 +18,7 @@ use crate::groups::{
     with_access,
 };
 use crate::state::AppState;
-use crate::web::auth::{Authenticated, MaybeAuthenticated};
+use crate::web::auth::{Asker, Authenticated, MaybeAuthenticated};
 use crate::web::client;
 
 /// The directory (sociale kaart): every group you may see, filtered.
@@ -66,10 +67,13 @@ pub async fn create(
         it.")))]
 pub async fn show(
     state: web::Data<AppState>,
-    MaybeAuthenticated(session): MaybeAuthenticated,
+    asker: Asker,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let view = with_access(&state, session.as_ref(), &slug, settings::view).await?;
+    // One trip to the blocking pool: the session and the group's facts together.
+    let view = reading_with(&state, asker, &slug, None, settings::view)
+        .await?
+        .1?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -132,10 +136,13 @@ pub async fn join(
         (status = 403, body = ErrorBody, description = "`forbidden`: members only.")))]
 pub async fn members(
     state: web::Data<AppState>,
-    MaybeAuthenticated(session): MaybeAuthenticated,
+    asker: Asker,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let list = with_access(&state, session.as_ref(), &slug, members::list).await?;
+    // One trip to the blocking pool: the session and the group's facts together.
+    let list = reading_with(&state, asker, &slug, None, members::list)
+        .await?
+        .1?;
     Ok(HttpResponse::Ok().json(list))
 }
 
@@ -401,10 +408,13 @@ pub async fn revoke_invite(
         (status = 403, body = ErrorBody, description = "`forbidden`: members only.")))]
 pub async fn modlog(
     state: web::Data<AppState>,
-    MaybeAuthenticated(session): MaybeAuthenticated,
+    asker: Asker,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let entries = with_access(&state, session.as_ref(), &slug, modlog::list).await?;
+    // One trip to the blocking pool: the session and the group's facts together.
+    let entries = reading_with(&state, asker, &slug, None, modlog::list)
+        .await?
+        .1?;
     Ok(HttpResponse::Ok().json(entries))
 }
 

@@ -23,6 +23,7 @@ use crate::secrets;
 use crate::sessions::Session;
 use crate::state::AppState;
 use crate::time;
+use crate::web::auth::Asker;
 
 diesel::alias!(
     memberships as anyone: AnyMembership,
@@ -272,12 +273,38 @@ where
     T: Send + 'static,
     F: FnOnce(&mut DbConnection, &GroupAccess) -> Result<T, AppError> + Send + 'static,
 {
-    let (slug, session) = (slug.to_string(), session.cloned());
+    let asker = Asker::Resolved(session.cloned());
+    reading_with(state, asker, slug, code, work).await?.1
+}
+
+/// Like [`reading`] for someone whose session is not looked up yet: the session and the
+/// facts come in one trip to the blocking pool (the hot read paths). Answers the session
+/// beside what `work` made of the facts, so a page can say "logged in" even on a refusal.
+pub async fn reading_with<T, F>(
+    state: &AppState,
+    asker: Asker,
+    slug: &str,
+    code: Option<String>,
+    work: F,
+) -> Result<(Option<Session>, Result<T, AppError>), AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConnection, &GroupAccess) -> Result<T, AppError> + Send + 'static,
+{
+    let (slug, idle) = (slug.to_string(), crate::sessions::idle_secs(state));
     state
         .db
         .run(move |conn| {
-            let access = load(conn, &slug, session.as_ref(), code.as_deref())?;
-            work(conn, &access)
+            let session = match asker {
+                Asker::Resolved(session) => session,
+                Asker::Token(Some(token)) => crate::sessions::resolve_in(conn, &token, idle)?,
+                Asker::Token(None) => None,
+            };
+            let result = match load(conn, &slug, session.as_ref(), code.as_deref()) {
+                Ok(access) => work(conn, &access),
+                Err(e) => Err(e),
+            };
+            Ok((session, result))
         })
         .await
 }

@@ -115,6 +115,30 @@ async fn resolve(req: &HttpRequest) -> Result<Option<Session>, AppError> {
     Ok(session)
 }
 
+/// Who asks, before the session is looked up: the token the request carries, if any. Hot
+/// read paths hand it to `groups::access::reading_with`, which looks the session up in the
+/// same trip to the blocking pool as the group's facts. A session another extractor already
+/// resolved for this request is used as it is.
+pub enum Asker {
+    Resolved(Option<Session>),
+    Token(Option<String>),
+}
+
+impl FromRequest for Asker {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        if let Some(Resolved(cached)) = req.extensions().get::<Resolved>() {
+            return std::future::ready(Ok(Asker::Resolved(cached.clone())));
+        }
+        let token = req
+            .app_data::<web::Data<AppState>>()
+            .and_then(|state| presented_token(req, state));
+        std::future::ready(Ok(Asker::Token(token)))
+    }
+}
+
 /// A request with a live session; 401 without one.
 pub struct Authenticated(pub Session);
 

@@ -9,6 +9,7 @@ backend_tests!(
     health_and_readiness,
     metrics_count_without_naming_anyone,
     the_openapi_document_matches_the_routes,
+    hot_group_reads_make_one_trip_to_the_blocking_pool,
 );
 
 async fn health_and_readiness(app: TestApp) {
@@ -186,4 +187,59 @@ async fn metrics_through_an_untrusted_proxy_are_not_loopback() {
             .status(),
         200
     );
+}
+
+/// A group's page, its API view and its member list gather the session, the facts and what
+/// they show in one trip to the blocking pool, not one per service they call.
+async fn hot_group_reads_make_one_trip_to_the_blocking_pool(app: TestApp) {
+    let sp = app.steunpunt_admin().await;
+    app.group(&sp, "snel-kring", "closed", Some("invite"), true)
+        .await;
+    let leader = app.leader(&sp, "snel-kring", "Leider").await;
+    let (_, guest_like) = app.member().await;
+    let paths = [
+        "/g/snel-kring",
+        "/api/v1/groups/snel-kring",
+        "/api/v1/groups/snel-kring/members",
+    ];
+    for path in paths {
+        for token in [Some(&leader), Some(&guest_like), None] {
+            let mut request = app.api.get(app.url(path));
+            if let Some(token) = token {
+                request = request.bearer_auth(token);
+            }
+            request.send().await.unwrap();
+        }
+    }
+    let metrics = app
+        .api
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let value = |name: &str, route: &str| -> u64 {
+        let prefix = format!("{name}{{route=\"GET {route}\"}} ");
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(&prefix))
+            .unwrap_or_else(|| panic!("{prefix} missing:\n{metrics}"))
+            .parse()
+            .unwrap()
+    };
+    for route in [
+        "/g/{slug}",
+        "/api/v1/groups/{slug}",
+        "/api/v1/groups/{slug}/members",
+    ] {
+        let requests = value("kring_route_requests_total", route);
+        let trips = value("kring_blocking_trips_total", route);
+        assert_eq!(requests, 3, "{route}");
+        assert_eq!(
+            trips, requests,
+            "{route}: {trips} trips for {requests} requests"
+        );
+    }
 }

@@ -12,18 +12,17 @@ use serde::Deserialize;
 
 use super::{Card, card, empty_to_none, or_error_page};
 use crate::error::AppError;
+use crate::groups::OwnMembership;
 use crate::groups::access::{self, GroupAccess};
 use crate::groups::joining::{self, JoinRequestBody};
 use crate::groups::members::{self, MemberView};
 use crate::groups::requests::{self, OwnRequest, RequestState};
 use crate::groups::settings;
-use crate::groups::{OwnMembership, with_access};
 use crate::markdown::SanitizedHtml;
 use crate::pages::{Layout, error_status, render, see_other};
 use crate::policy::{self, Action, Decision, Denial, JoinPath};
-use crate::sessions::Session;
 use crate::state::AppState;
-use crate::web::auth::{MaybeAuthenticated, PageSession};
+use crate::web::auth::{Asker, PageSession};
 use crate::web::client;
 use crate::web::routes::{self, Access};
 
@@ -87,15 +86,15 @@ struct Loaded {
 async fn group_page(
     req: &HttpRequest,
     state: &AppState,
-    session: Option<&Session>,
+    asker: Asker,
     slug: &str,
     values: JoinFormValues,
     code: Option<String>,
     error: Option<&AppError>,
-) -> Result<HttpResponse, AppError> {
+) -> (bool, Result<HttpResponse, AppError>) {
     // Reading one's own request shows a decline once; only do that on a plain visit.
     let read_request = error.is_none();
-    let loaded = access::reading(state, session, slug, code, move |conn, access| {
+    let loaded = access::reading_with(state, asker, slug, code, move |conn, access| {
         access.check(Action::ViewGroup)?;
         let own_request = match (&access.membership, &access.account_id) {
             (None, Some(_)) if read_request => requests::own(conn, access)?,
@@ -108,9 +107,14 @@ async fn group_page(
             proposal_waiting,
         })
     })
-    .await?;
+    .await;
+    let (logged_in, loaded) = match loaded {
+        Ok((session, Ok(loaded))) => (session.is_some(), loaded),
+        Ok((session, Err(e))) => return (session.is_some(), Err(e)),
+        Err(e) => return (false, Err(e)),
+    };
     let access = &loaded.access;
-    let layout = Layout::for_group(req, state, session.is_some(), &access.group);
+    let layout = Layout::for_group(req, state, logged_in, &access.group);
     let join = access.decide(Action::Join);
     let with_invite = access.may(Action::JoinWithInvite);
     let settled = access.membership.is_some()
@@ -145,7 +149,7 @@ async fn group_page(
         introduction: values.introduction,
         layout,
     };
-    Ok(render(status, &page))
+    (logged_in, Ok(render(status, &page)))
 }
 
 /// The neutral page that asks for an invite code: the same for a hidden group and for one
@@ -187,10 +191,11 @@ fn code_refused(error: &AppError) -> bool {
     matches!(error.code(), "not_found" | "invalid_invite")
 }
 
+/// The group page: one trip to the blocking pool, the session included.
 async fn group(
     req: HttpRequest,
     state: web::Data<AppState>,
-    MaybeAuthenticated(session): MaybeAuthenticated,
+    asker: Asker,
     slug: web::Path<String>,
     query: web::Query<CodeQuery>,
 ) -> HttpResponse {
@@ -199,8 +204,8 @@ async fn group(
         code: code.clone(),
         ..Default::default()
     };
-    let logged_in = session.is_some();
-    match group_page(&req, &state, session.as_ref(), &slug, values, None, None).await {
+    let (logged_in, page) = group_page(&req, &state, asker, &slug, values, None, None).await;
+    match page {
         Ok(page) => page,
         Err(e) if e.code() == "not_found" && !code.trim().is_empty() => {
             code_page(&req, &state, logged_in, &slug, &code, None)
@@ -234,16 +239,10 @@ async fn use_code(
                 code: code.clone(),
                 ..Default::default()
             };
-            group_page(
-                &req,
-                &state,
-                Some(&session),
-                &slug,
-                values,
-                Some(code),
-                None,
-            )
-            .await
+            let asker = Asker::Resolved(Some(session.clone()));
+            group_page(&req, &state, asker, &slug, values, Some(code), None)
+                .await
+                .1
         }
         Err(e) => Err(e),
     };
@@ -305,16 +304,8 @@ async fn join(
     // the same attempt) to show a hidden group to the one who holds the code.
     let had_code = code.is_some();
     let typed = form.invite_code.clone().unwrap_or_default();
-    let result = group_page(
-        &req,
-        &state,
-        Some(&session),
-        &slug,
-        values,
-        code,
-        Some(&error),
-    )
-    .await;
+    let asker = Asker::Resolved(Some(session.clone()));
+    let (_, result) = group_page(&req, &state, asker, &slug, values, code, Some(&error)).await;
     match result {
         // The code does not open this group (or there is none): the neutral page again.
         Err(e) if had_code && code_refused(&e) => {
@@ -350,16 +341,9 @@ async fn choose_name(
                 display_name: form.into_inner().display_name,
                 ..Default::default()
             };
-            let page = group_page(
-                &req,
-                &state,
-                Some(&session),
-                &slug,
-                values,
-                None,
-                Some(&error),
-            )
-            .await;
+            let asker = Asker::Resolved(Some(session.clone()));
+            let (_, page) =
+                group_page(&req, &state, asker, &slug, values, None, Some(&error)).await;
             or_error_page(&req, &state, true, page)
         }
     }
@@ -401,15 +385,19 @@ struct MembersPage {
 async fn members(
     req: HttpRequest,
     state: web::Data<AppState>,
-    MaybeAuthenticated(session): MaybeAuthenticated,
+    asker: Asker,
     slug: web::Path<String>,
 ) -> HttpResponse {
-    let logged_in = session.is_some();
+    let loaded = access::reading_with(&state, asker, &slug, None, |conn, access| {
+        Ok((access.group.clone(), members::list(conn, access)?))
+    })
+    .await;
+    let (logged_in, loaded) = match loaded {
+        Ok((session, loaded)) => (session.is_some(), loaded),
+        Err(e) => (false, Err(e)),
+    };
     let result = async {
-        let (group, members) = with_access(&state, session.as_ref(), &slug, |conn, access| {
-            Ok((access.group.clone(), members::list(conn, access)?))
-        })
-        .await?;
+        let (group, members) = loaded?;
         let layout = Layout::for_group(&req, &state, logged_in, &group);
         Ok(render(
             StatusCode::OK,
