@@ -3,6 +3,7 @@
 //! PostgreSQL database. Production argon2id parameters; rate limits scaled out of the way.
 //!
 //! `cargo bench --bench http`. `KRING_BENCH_SECONDS` sets the seconds per scenario (default 5);
+//! `KRING_BENCH_ONLY=group,me` runs only the scenarios named so (and writes no results file);
 //! `KRING_TEST_POSTGRES_URL` the PostgreSQL server (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`). Prints a markdown table and writes
 //! `benches/RESULTS.md`.
@@ -320,6 +321,16 @@ async fn bench_backend(db: &BenchDatabase, duration: Duration) -> Vec<Outcome> {
         Scenario::Login,
         Scenario::Register,
     ] {
+        // KRING_BENCH_ONLY=group,baseline runs only the scenarios whose names contain one of
+        // the words (for profiling one path); the baseline always runs.
+        if let Ok(only) = std::env::var("KRING_BENCH_ONLY")
+            && !matches!(scenario, Scenario::Baseline)
+            && !only
+                .split(',')
+                .any(|w| scenario.name().to_lowercase().contains(&w.to_lowercase()))
+        {
+            continue;
+        }
         eprintln!("  {} ...", scenario.name());
         let outcome = run_scenario(&target, scenario, duration).await;
         let baseline = outcomes.first().unwrap_or(&outcome).rate();
@@ -651,6 +662,10 @@ fn main() {
              benches/RESULTS.md left unchanged"
         );
         std::process::exit(1);
+    }
+    if std::env::var("KRING_BENCH_ONLY").is_ok() {
+        eprintln!("KRING_BENCH_ONLY ran part of the scenarios: benches/RESULTS.md left unchanged");
+        return;
     }
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/RESULTS.md");
     std::fs::write(path, report).expect("write benches/RESULTS.md");
