@@ -66,23 +66,20 @@ async fn the_export_holds_every_row_about_me_and_erasure_leaves_none(app: TestAp
     assert_eq!(joined.status(), 201);
     // A membership in a closed group, muted with a reason (a modlog line names me).
     let code = app.invite(&leader, "dichte-kring", "member", 1).await;
-    let joined: Value = app
-        .join(
+    let membership = app
+        .joined(
             &me,
             "dichte-kring",
             json!({"display_name": "Dicht_Ik", "invite_code": code}),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let membership = joined["membership"]["id"].as_str().unwrap().to_string();
+        .await;
     let muted = app
-        .send_json(
-            Method::POST,
-            &format!("/api/v1/groups/dichte-kring/members/{membership}/mute"),
+        .sanction(
             &leader,
-            Some(&json!({"reason": "even afkoelen, Dicht_Ik"})),
+            "dichte-kring",
+            &membership,
+            "mute",
+            json!({"reason": "even afkoelen, Dicht_Ik"}),
         )
         .await;
     assert_eq!(muted.status(), 200);
@@ -226,20 +223,17 @@ async fn old_moderation_log_lines_and_ended_sanctions_are_purged(app: TestApp) {
     app.group(&sp, "log-kring", "registered", None, true).await;
     let leader = app.leader(&sp, "log-kring", "Leider").await;
     let (_, member) = app.member().await;
-    let joined: Value = app
-        .join(&member, "log-kring", json!({"display_name": "Lid"}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let id = joined["membership"]["id"].as_str().unwrap().to_string();
+    let id = app
+        .joined(&member, "log-kring", json!({"display_name": "Lid"}))
+        .await;
     let until = kring::time::rfc3339(kring::time::now() + 3600);
     let banned = app
-        .send_json(
-            Method::POST,
-            &format!("/api/v1/groups/log-kring/members/{id}/ban"),
+        .sanction(
             &leader,
-            Some(&json!({"reason": "een uur afstand", "until": until})),
+            "log-kring",
+            &id,
+            "ban",
+            json!({"reason": "een uur afstand", "until": until}),
         )
         .await;
     assert_eq!(banned.status(), 200);

@@ -678,6 +678,32 @@ impl TestApp {
         token
     }
 
+    /// Joins `slug` straight away as a member (201); returns the membership's id.
+    pub async fn joined(&self, token: &str, slug: &str, body: Value) -> String {
+        let response = self.join(token, slug, body).await;
+        assert_eq!(response.status(), 201, "join {slug}");
+        let body: Value = response.json().await.unwrap();
+        body["membership"]["id"].as_str().unwrap().to_string()
+    }
+
+    /// A leader bans or mutes (`what`) the membership `id` in `slug`, for good.
+    pub async fn sanction(
+        &self,
+        leader: &str,
+        slug: &str,
+        id: &str,
+        what: &str,
+        body: Value,
+    ) -> reqwest::Response {
+        self.send_json(
+            reqwest::Method::POST,
+            &format!("/api/v1/groups/{slug}/members/{id}/{what}"),
+            leader,
+            Some(&body),
+        )
+        .await
+    }
+
     /// Makes an invite code for `slug`; returns the code.
     pub async fn invite(&self, token: &str, slug: &str, role: &str, max_uses: i32) -> String {
         let response = self

@@ -279,23 +279,20 @@ async fn a_closed_groups_join_request_never_reveals_who_is_in_it(app: TestApp) {
     // A member who is then banned: members themselves no longer see them.
     let code = app.invite(&leader, "stille-kring", "member", 1).await;
     let (_, banned) = app.member().await;
-    let joined: Value = app
-        .join(
+    let id = app
+        .joined(
             &banned,
             "stille-kring",
             json!({"display_name": "Geweerd", "invite_code": code}),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let id = joined["membership"]["id"].as_str().unwrap();
+        .await;
     let ban = app
-        .send_json(
-            Method::POST,
-            &format!("/api/v1/groups/stille-kring/members/{id}/ban"),
+        .sanction(
             &leader,
-            Some(&json!({"reason": "houdt zich niet aan de afspraken"})),
+            "stille-kring",
+            &id,
+            "ban",
+            json!({"reason": "houdt zich niet aan de afspraken"}),
         )
         .await;
     assert_eq!(ban.status(), 200);
@@ -377,13 +374,9 @@ async fn a_removed_leader_cannot_finish_a_ban_that_waited_for_the_lock(app: Test
         .await;
     let leader = app.leader(&sp, "wissel-kring", "Leider").await;
     let (_, member) = app.member().await;
-    let joined: Value = app
-        .join(&member, "wissel-kring", json!({"display_name": "Lid"}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let id = joined["membership"]["id"].as_str().unwrap().to_string();
+    let id = app
+        .joined(&member, "wissel-kring", json!({"display_name": "Lid"}))
+        .await;
     // The steunpunt removes the leader in a transaction that is still open...
     let (release, holder) = app.db.hold_write(
         "wissel-kring",
@@ -589,19 +582,16 @@ async fn a_muted_member_takes_no_leader_invite(app: TestApp) {
     app.group(&sp, "stil-kring", "registered", None, true).await;
     let leader = app.leader(&sp, "stil-kring", "Leider").await;
     let (_, member) = app.member().await;
-    let joined: Value = app
-        .join(&member, "stil-kring", json!({"display_name": "Lid"}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let id = joined["membership"]["id"].as_str().unwrap();
+    let id = app
+        .joined(&member, "stil-kring", json!({"display_name": "Lid"}))
+        .await;
     let muted = app
-        .send_json(
-            Method::POST,
-            &format!("/api/v1/groups/stil-kring/members/{id}/mute"),
+        .sanction(
             &leader,
-            Some(&json!({"reason": "even pauze"})),
+            "stil-kring",
+            &id,
+            "mute",
+            json!({"reason": "even pauze"}),
         )
         .await;
     assert_eq!(muted.status(), 200);

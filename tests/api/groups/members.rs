@@ -17,13 +17,9 @@ async fn bans_and_mutes(app: TestApp) {
     app.group(&sp, "open-groep", "open", None, true).await;
     let leader = app.leader(&sp, "open-groep", "Leider").await;
     let (_, fien) = app.member().await;
-    let joined: Value = app
-        .join(&fien, "open-groep", json!({"display_name": "Fien"}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let id = joined["membership"]["id"].as_str().unwrap().to_string();
+    let id = app
+        .joined(&fien, "open-groep", json!({"display_name": "Fien"}))
+        .await;
 
     let by_member = app
         .send_json(
@@ -252,13 +248,9 @@ async fn a_muted_member_cannot_shake_off_the_mute_by_leaving(app: TestApp) {
     app.group(&sp, "stilte", "open", None, true).await;
     let leader = app.leader(&sp, "stilte", "Leider").await;
     let (_, bob) = app.member().await;
-    let joined: Value = app
-        .join(&bob, "stilte", json!({"display_name": "Bob"}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let id = joined["membership"]["id"].as_str().unwrap();
+    let id = app
+        .joined(&bob, "stilte", json!({"display_name": "Bob"}))
+        .await;
     app.send_json(
         Method::POST,
         &format!("/api/v1/groups/stilte/members/{id}/mute"),
