@@ -7,7 +7,6 @@
 use std::collections::HashSet;
 
 use diesel::prelude::*;
-use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::backend_tests;
@@ -105,11 +104,10 @@ async fn the_export_holds_every_row_about_me_and_erasure_leaves_none(app: TestAp
         .unwrap();
     let request = asked["join_request_id"].as_str().unwrap();
     let declined = app
-        .send_json(
-            Method::POST,
-            &format!("/api/v1/join-requests/{request}/decision"),
+        .decide(
             &nee_leader,
-            Some(&json!({"approve": false, "reason": "Nu even niet, sorry."})),
+            request,
+            json!({"approve": false, "reason": "Nu even niet, sorry."}),
         )
         .await;
     assert_eq!(declined.status(), 200);

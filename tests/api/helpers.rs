@@ -704,6 +704,17 @@ impl TestApp {
         .await
     }
 
+    /// `token` decides the join request `id` with `body` (`{"approve": ..., "reason": ...}`).
+    pub async fn decide(&self, token: &str, id: &str, body: Value) -> reqwest::Response {
+        self.send_json(
+            reqwest::Method::POST,
+            &format!("/api/v1/join-requests/{id}/decision"),
+            token,
+            Some(&body),
+        )
+        .await
+    }
+
     /// Makes an invite code for `slug`; returns the code.
     pub async fn invite(&self, token: &str, slug: &str, role: &str, max_uses: i32) -> String {
         let response = self

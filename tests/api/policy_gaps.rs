@@ -315,12 +315,7 @@ async fn a_closed_groups_join_request_never_reveals_who_is_in_it(app: TestApp) {
     // The leader approves "Leider": the clash is settled now, by asking for another name.
     let (clashing, request) = &requests[0];
     let decided: Value = app
-        .send_json(
-            Method::POST,
-            &format!("/api/v1/join-requests/{request}/decision"),
-            &leader,
-            Some(&json!({"approve": true})),
-        )
+        .decide(&leader, request, json!({"approve": true}))
         .await
         .json()
         .await

@@ -200,13 +200,6 @@ async fn an_invite_code_settles_a_waiting_request(app: TestApp) {
         list.as_array().unwrap().is_empty(),
         "the introduction went with the request"
     );
-    let late = app
-        .send_json(
-            Method::POST,
-            &format!("/api/v1/join-requests/{id}/decision"),
-            &leader,
-            Some(&json!({"approve": true})),
-        )
-        .await;
+    let late = app.decide(&leader, &id, json!({"approve": true})).await;
     assert_error(late, 404, "not_found").await;
 }

@@ -129,23 +129,9 @@ async fn closed_approval_introduction_then_a_leaders_decision(app: TestApp) {
     let id = list[0]["id"].as_str().unwrap().to_string();
     // Someone else cannot decide, and learns nothing.
     let (_, stranger) = app.member().await;
-    let meddling = app
-        .send_json(
-            Method::POST,
-            &format!("/api/v1/join-requests/{id}/decision"),
-            &stranger,
-            Some(&json!({"approve": true})),
-        )
-        .await;
+    let meddling = app.decide(&stranger, &id, json!({"approve": true})).await;
     assert_error(meddling, 404, "not_found").await;
-    let approved = app
-        .send_json(
-            Method::POST,
-            &format!("/api/v1/join-requests/{id}/decision"),
-            &leader,
-            Some(&json!({"approve": true})),
-        )
-        .await;
+    let approved = app.decide(&leader, &id, json!({"approve": true})).await;
     assert_eq!(approved.status(), 200);
     let members: Value = app
         .get("/api/v1/groups/mantelzorg/members", &anna)
@@ -176,32 +162,13 @@ async fn closed_approval_introduction_then_a_leaders_decision(app: TestApp) {
         .await
         .unwrap();
     let id = list[0]["id"].as_str().unwrap().to_string();
-    let no_reason = app
-        .send_json(
-            Method::POST,
-            &format!("/api/v1/join-requests/{id}/decision"),
-            &leader,
-            Some(&json!({"approve": false})),
-        )
-        .await;
+    let no_reason = app.decide(&leader, &id, json!({"approve": false})).await;
     assert_error(no_reason, 422, "invalid_field").await;
     let declined = app
-        .send_json(
-            Method::POST,
-            &format!("/api/v1/join-requests/{id}/decision"),
-            &leader,
-            Some(&json!({"approve": false, "reason": "Deze groep is voor mantelzorgers; kijk eens bij de rouwgroep."})),
-        )
+        .decide(&leader, &id, json!({"approve": false, "reason": "Deze groep is voor mantelzorgers; kijk eens bij de rouwgroep."}))
         .await;
     assert_eq!(declined.status(), 200);
-    let twice = app
-        .send_json(
-            Method::POST,
-            &format!("/api/v1/join-requests/{id}/decision"),
-            &leader,
-            Some(&json!({"approve": true})),
-        )
-        .await;
+    let twice = app.decide(&leader, &id, json!({"approve": true})).await;
     assert_error(twice, 404, "not_found").await;
     let seen: Value = app
         .get("/api/v1/groups/mantelzorg/join-request", &bert)
@@ -340,14 +307,7 @@ async fn closed_invite_and_approval_needs_both(app: TestApp) {
         .await
         .unwrap();
     let id = list[0]["id"].as_str().unwrap();
-    let approved = app
-        .send_json(
-            Method::POST,
-            &format!("/api/v1/join-requests/{id}/decision"),
-            &leader,
-            Some(&json!({"approve": true})),
-        )
-        .await;
+    let approved = app.decide(&leader, id, json!({"approve": true})).await;
     assert_eq!(approved.status(), 200);
     assert_eq!(
         app.get("/api/v1/groups/trauma/members", &eva)
