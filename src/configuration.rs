@@ -125,6 +125,9 @@ pub struct LimitSettings {
     pub reauth_per_account: RateLimit,
     pub invite_per_source: RateLimit,
     pub invite_per_account: RateLimit,
+    pub post_per_source: RateLimit,
+    pub post_per_account: RateLimit,
+    pub report_per_account: RateLimit,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -245,6 +248,9 @@ impl Settings {
             l.reauth_per_account,
             l.invite_per_source,
             l.invite_per_account,
+            l.post_per_source,
+            l.post_per_account,
+            l.report_per_account,
         ] {
             if limit.max == 0 || limit.window_seconds == 0 {
                 return invalid("limits: every max and window_seconds must be at least 1");

@@ -176,6 +176,21 @@ impl From<Denial> for AppError {
                 "leader_must_accept",
                 "Making this group more open is a proposal: a leader of the group accepts it first.",
             ),
+            Denial::TopicLocked => (
+                S::FORBIDDEN,
+                "topic_locked",
+                "This topic is locked: only the leaders write in it.",
+            ),
+            Denial::PostHeld => (
+                S::CONFLICT,
+                "post_held",
+                "This post waits for review: approve or reject it.",
+            ),
+            Denial::NotHeld => (
+                S::CONFLICT,
+                "not_held",
+                "This post is not waiting for review.",
+            ),
         };
         AppError::client(status, code, message)
     }

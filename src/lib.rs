@@ -58,6 +58,7 @@ pub mod cli;
 pub mod configuration;
 pub mod db;
 pub mod error;
+pub mod forum;
 pub mod groups;
 pub mod i18n;
 pub mod limits;

@@ -54,6 +54,10 @@ pub enum Attempt {
     Reauth,
     /// An invite code tried.
     Invite,
+    /// A forum post or topic written (guests by source, accounts by account too).
+    Post,
+    /// A post reported.
+    Report,
 }
 
 pub struct RateLimits {
@@ -65,6 +69,9 @@ pub struct RateLimits {
     reauth_account: DefaultKeyedRateLimiter<AccountKey>,
     invite_source: DefaultKeyedRateLimiter<SourceKey>,
     invite_account: DefaultKeyedRateLimiter<AccountKey>,
+    post_source: DefaultKeyedRateLimiter<SourceKey>,
+    post_account: DefaultKeyedRateLimiter<AccountKey>,
+    report_account: DefaultKeyedRateLimiter<AccountKey>,
 }
 
 fn quota(limit: RateLimit, scale: f64) -> Quota {
@@ -99,6 +106,9 @@ impl RateLimits {
             reauth_account: DefaultKeyedRateLimiter::keyed(quota(settings.reauth_per_account, s)),
             invite_source: DefaultKeyedRateLimiter::keyed(quota(settings.invite_per_source, s)),
             invite_account: DefaultKeyedRateLimiter::keyed(quota(settings.invite_per_account, s)),
+            post_source: DefaultKeyedRateLimiter::keyed(quota(settings.post_per_source, s)),
+            post_account: DefaultKeyedRateLimiter::keyed(quota(settings.post_per_account, s)),
+            report_account: DefaultKeyedRateLimiter::keyed(quota(settings.report_per_account, s)),
         }
     }
 
@@ -116,6 +126,8 @@ impl RateLimits {
             Attempt::Recover => (&self.recover_source, Some(&self.recover_account)),
             Attempt::Reauth => (&self.login_source, Some(&self.reauth_account)),
             Attempt::Invite => (&self.invite_source, Some(&self.invite_account)),
+            Attempt::Post => (&self.post_source, Some(&self.post_account)),
+            Attempt::Report => (&self.post_source, Some(&self.report_account)),
         };
         check(by_source, &source)?;
         if let (Some(limiter), Some(login)) = (by_account, login_key) {
@@ -131,6 +143,7 @@ impl RateLimits {
             &self.register_source,
             &self.recover_source,
             &self.invite_source,
+            &self.post_source,
         ] {
             limiter.retain_recent();
             limiter.shrink_to_fit();
@@ -140,6 +153,8 @@ impl RateLimits {
             &self.recover_account,
             &self.reauth_account,
             &self.invite_account,
+            &self.post_account,
+            &self.report_account,
         ] {
             limiter.retain_recent();
             limiter.shrink_to_fit();

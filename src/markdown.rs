@@ -8,9 +8,38 @@ use std::sync::LazyLock;
 use pulldown_cmark::{Event, Options, Parser, html};
 
 /// HTML that went through [`render`]. Templates may print it unescaped.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, diesel::AsExpression, diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(transparent)]
 pub struct SanitizedHtml(String);
+
+impl<DB> diesel::serialize::ToSql<diesel::sql_types::Text, DB> for SanitizedHtml
+where
+    DB: diesel::backend::Backend,
+    str: diesel::serialize::ToSql<diesel::sql_types::Text, DB>,
+{
+    fn to_sql<'b>(
+        &'b self,
+        out: &mut diesel::serialize::Output<'b, '_, DB>,
+    ) -> diesel::serialize::Result {
+        self.0.as_str().to_sql(out)
+    }
+}
+
+// Reading back trusts what `render` wrote: only `render` output is ever stored.
+impl<DB> diesel::deserialize::FromSql<diesel::sql_types::Text, DB> for SanitizedHtml
+where
+    DB: diesel::backend::Backend,
+    String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
+{
+    fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
+        Ok(SanitizedHtml(String::from_sql(bytes)?))
+    }
+}
+
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 impl SanitizedHtml {
     pub fn as_str(&self) -> &str {

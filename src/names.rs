@@ -71,7 +71,7 @@ pub enum NameKind {
 
 /// Bidirectional controls, zero-width and other default-ignorable characters (fillers,
 /// variation selectors, tags): they make two names look alike or a name look empty.
-fn is_invisible(c: char) -> bool {
+pub(crate) fn is_invisible(c: char) -> bool {
     matches!(c,
         '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}'
         | '\u{17B5}' | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}'

@@ -54,7 +54,9 @@ fn purge_in(conn: &mut DbConnection, settings: &Settings) -> Result<PurgeReport,
         .select(accounts_table::id)
         .load(conn)?;
     for id in &inactive {
-        db::write(conn, |conn| accounts::erase_blocking(conn, id))?;
+        db::write(conn, |conn| {
+            accounts::erase_blocking(conn, id, accounts::PostsChoice::Anonymise)
+        })?;
     }
     Ok(PurgeReport {
         ran: true,

@@ -392,6 +392,8 @@ pub struct AccountExport {
     pub moderation_log: Vec<crate::groups::modlog::LineAboutMe>,
     /// The steunpunten I administer (staff accounts).
     pub steunpunten: Vec<String>,
+    /// What I wrote in the forums: posts, topics I opened, reports, rejected posts' reasons.
+    pub forum: crate::forum::erasure::ForumExport,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -411,6 +413,8 @@ pub struct MembershipExport {
     pub ban_reason: Option<String>,
     pub muted_until: Option<String>,
     pub mute_reason: Option<String>,
+    /// How many of my posts were published (decides pre-moderation; never shown).
+    pub approved_posts: i32,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -431,6 +435,8 @@ fn until(t: Option<i64>) -> Option<String> {
         t => time::rfc3339(t),
     })
 }
+
+pub use crate::forum::erasure::PostsChoice;
 
 pub async fn export(state: &AppState, account_id: &str) -> Result<AccountExport, AppError> {
     let id = account_id.to_string();
@@ -475,6 +481,7 @@ pub(crate) fn export_in(conn: &mut DbConnection, id: &str) -> Result<AccountExpo
             ban_reason: m.ban_reason,
             muted_until: until(m.muted_until),
             mute_reason: m.mute_reason,
+            approved_posts: m.approved_posts,
         })
         .collect();
     let join_requests = join_requests::table
@@ -524,6 +531,7 @@ pub(crate) fn export_in(conn: &mut DbConnection, id: &str) -> Result<AccountExpo
         recovery_codes_left,
         sessions,
         moderation_log: crate::groups::modlog::about(conn, &ids)?,
+        forum: crate::forum::erasure::export(conn, &ids)?,
         memberships,
         join_requests,
         steunpunten,
@@ -536,23 +544,29 @@ pub async fn erase(
     source: SourceKey,
     account_id: &str,
     password: String,
+    posts: PostsChoice,
 ) -> Result<(), AppError> {
     let row = reauthenticate(state, source, account_id, password).await?;
     let id = row.id;
     state
         .db
-        .run(move |conn| db::write(conn, |conn| erase_blocking(conn, &id)))
+        .run(move |conn| db::write(conn, |conn| erase_blocking(conn, &id, posts)))
         .await
 }
 
 /// Deletes an account's rows (children first, so no backend depends on cascades).
-pub(crate) fn erase_blocking(conn: &mut DbConnection, account_id: &str) -> Result<(), AppError> {
+pub(crate) fn erase_blocking(
+    conn: &mut DbConnection,
+    account_id: &str,
+    posts: PostsChoice,
+) -> Result<(), AppError> {
     use crate::db::schema::{join_requests, memberships, steunpunt_admins};
     // The moderation log stops naming the memberships that go.
     let mine: Vec<String> = memberships::table
         .filter(memberships::account_id.eq(account_id))
         .select(memberships::id)
         .load(conn)?;
+    crate::forum::erasure::erase(conn, &mine, posts)?;
     crate::groups::modlog::forget_memberships(conn, &mine)?;
     diesel::delete(memberships::table.filter(memberships::account_id.eq(account_id)))
         .execute(conn)?;

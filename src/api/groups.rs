@@ -173,17 +173,31 @@ pub async fn rename(
     Ok(HttpResponse::Ok().json(own))
 }
 
-/// Leave the group: my membership (or waiting request) is erased.
-#[utoipa::path(delete, path = "/api/v1/groups/{slug}/members/me", params(("slug" = String, Path, description = "The group's slug.")),
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct LeaveQuery {
+    /// What happens to what I wrote here: `delete`, or `anonymise` (the default: kept under
+    /// "former member").
+    pub posts: Option<crate::forum::erasure::PostsChoice>,
+}
+
+/// Leave the group: my membership (or waiting request) is erased, and what I wrote is
+/// deleted or kept under "former member".
+#[utoipa::path(delete, path = "/api/v1/groups/{slug}/members/me", params(("slug" = String, Path, description = "The group's slug."), LeaveQuery),
     security(("bearer" = [])),
     responses((status = 204, description = "Left."),
+        (status = 400, body = ErrorBody, description = "`invalid_query`."),
         (status = 403, body = ErrorBody, description = "`forbidden`: not a member, or muted.")))]
 pub async fn leave(
     state: web::Data<AppState>,
     Authenticated(session): Authenticated,
     slug: web::Path<String>,
+    query: web::Query<LeaveQuery>,
 ) -> Result<HttpResponse, AppError> {
-    joining::leave(&state, &session, &slug).await?;
+    let posts = query
+        .posts
+        .unwrap_or(crate::forum::erasure::PostsChoice::Anonymise);
+    joining::leave(&state, &session, &slug, posts).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -46,12 +46,7 @@ pub async fn export(
         .json(export))
 }
 
-#[derive(Deserialize, ToSchema, Clone, Copy, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum PostsChoice {
-    Delete,
-    Anonymise,
-}
+pub use crate::forum::erasure::PostsChoice;
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -76,11 +71,16 @@ pub async fn erase(
     Authenticated(session): Authenticated,
     body: web::Json<Erase>,
 ) -> Result<HttpResponse, AppError> {
-    // Until the forum exists an account has written nothing, so both choices erase the same.
     let body = body.into_inner();
-    let _ = body.posts;
     let source = client::source_key(&req, &state.settings.server.trusted_proxies);
-    accounts::erase(&state, source, &session.account.id, body.password).await?;
+    accounts::erase(
+        &state,
+        source,
+        &session.account.id,
+        body.password,
+        body.posts,
+    )
+    .await?;
     Ok(HttpResponse::NoContent()
         .cookie(auth::removal_cookie(&req, &state))
         .finish())

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod doc;
+mod forum;
 mod groups;
 mod me;
 mod sessions;
@@ -63,6 +64,27 @@ use doc::CommonResponses;
         groups::proposal,
         groups::accept_proposal,
         groups::drop_proposal,
+        forum::list,
+        forum::create,
+        forum::show,
+        forum::change,
+        forum::delete_topic,
+        forum::reply,
+        forum::edit,
+        forum::delete_post,
+        forum::hide,
+        forum::unhide,
+        forum::review,
+        forum::report,
+        forum::queue,
+        forum::settle,
+        forum::announcements,
+        forum::create_announcement,
+        forum::delete_announcement,
+        forum::show_premoderation,
+        forum::set_premoderation,
+        forum::escalated,
+        forum::dismiss_rejection,
     ),
     components(schemas(ErrorBody)),
     modifiers(&CommonResponses)
@@ -330,5 +352,161 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         &v1("/groups/{slug}/access-proposal"),
         &[Group(A::SeeProposal)],
         groups::drop_proposal,
+    );
+    forum_routes(cfg);
+}
+
+/// The forum's routes, each with the forum action that governs it.
+fn forum_routes(cfg: &mut web::ServiceConfig) {
+    use crate::policy::{ForumAction as F, SteunpuntAction};
+    use Access::*;
+    use actix_web::http::Method as M;
+    let v1 = |path: &str| format!("/api/v1{path}");
+    routes::add(
+        cfg,
+        M::GET,
+        &v1("/groups/{slug}/topics"),
+        &[Forum(F::ReadForum)],
+        forum::list,
+    );
+    routes::add(
+        cfg,
+        M::POST,
+        &v1("/groups/{slug}/topics"),
+        &[Forum(F::StartTopic)],
+        forum::create,
+    );
+    routes::add(
+        cfg,
+        M::GET,
+        &v1("/topics/{id}"),
+        &[Forum(F::ReadForum)],
+        forum::show,
+    );
+    routes::add(
+        cfg,
+        M::PATCH,
+        &v1("/topics/{id}"),
+        &[Forum(F::ModerateTopic)],
+        forum::change,
+    );
+    routes::add(
+        cfg,
+        M::DELETE,
+        &v1("/topics/{id}"),
+        &[Forum(F::ModerateTopic)],
+        forum::delete_topic,
+    );
+    routes::add(
+        cfg,
+        M::POST,
+        &v1("/topics/{id}/posts"),
+        &[Forum(F::Reply)],
+        forum::reply,
+    );
+    routes::add(
+        cfg,
+        M::PATCH,
+        &v1("/posts/{id}"),
+        &[Forum(F::EditPost)],
+        forum::edit,
+    );
+    routes::add(
+        cfg,
+        M::DELETE,
+        &v1("/posts/{id}"),
+        &[Forum(F::DeletePost)],
+        forum::delete_post,
+    );
+    routes::add(
+        cfg,
+        M::POST,
+        &v1("/posts/{id}/hide"),
+        &[Forum(F::HidePost)],
+        forum::hide,
+    );
+    routes::add(
+        cfg,
+        M::DELETE,
+        &v1("/posts/{id}/hide"),
+        &[Forum(F::HidePost)],
+        forum::unhide,
+    );
+    routes::add(
+        cfg,
+        M::POST,
+        &v1("/posts/{id}/review"),
+        &[Forum(F::ReviewPost)],
+        forum::review,
+    );
+    routes::add(
+        cfg,
+        M::POST,
+        &v1("/posts/{id}/reports"),
+        &[Forum(F::ReportPost)],
+        forum::report,
+    );
+    routes::add(
+        cfg,
+        M::GET,
+        &v1("/groups/{slug}/review"),
+        &[Forum(F::ViewReviewQueue)],
+        forum::queue,
+    );
+    routes::add(
+        cfg,
+        M::POST,
+        &v1("/reports/{id}/decision"),
+        &[Forum(F::SettleReport)],
+        forum::settle,
+    );
+    routes::add(
+        cfg,
+        M::GET,
+        &v1("/groups/{slug}/announcements"),
+        &[Forum(F::ReadForum)],
+        forum::announcements,
+    );
+    routes::add(
+        cfg,
+        M::POST,
+        &v1("/groups/{slug}/announcements"),
+        &[Forum(F::ManageAnnouncements)],
+        forum::create_announcement,
+    );
+    routes::add(
+        cfg,
+        M::DELETE,
+        &v1("/announcements/{id}"),
+        &[Forum(F::ManageAnnouncements)],
+        forum::delete_announcement,
+    );
+    routes::add(
+        cfg,
+        M::GET,
+        &v1("/groups/{slug}/premoderation"),
+        &[Forum(F::SetPremoderation)],
+        forum::show_premoderation,
+    );
+    routes::add(
+        cfg,
+        M::PUT,
+        &v1("/groups/{slug}/premoderation"),
+        &[Forum(F::SetPremoderation)],
+        forum::set_premoderation,
+    );
+    routes::add(
+        cfg,
+        M::GET,
+        &v1("/steunpunten/{slug}/reports"),
+        &[Steunpunt(SteunpuntAction::Administer)],
+        forum::escalated,
+    );
+    routes::add(
+        cfg,
+        M::DELETE,
+        &v1("/post-rejections/{id}"),
+        &[OwnAccount],
+        forum::dismiss_rejection,
     );
 }

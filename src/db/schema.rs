@@ -64,6 +64,9 @@ diesel::table! {
         join_policy -> Text,
         listed -> Bool,
         house_rules -> Text,
+        premoderation -> Text,
+        premoderation_posts -> Integer,
+        hold_guest_posts -> Bool,
     }
 }
 
@@ -79,6 +82,7 @@ diesel::table! {
         ban_reason -> Nullable<Text>,
         muted_until -> Nullable<BigInt>,
         mute_reason -> Nullable<Text>,
+        approved_posts -> Integer,
     }
 }
 
@@ -119,6 +123,7 @@ diesel::table! {
         reason -> Nullable<Text>,
         created_on -> Text,
         target_membership -> Nullable<Text>,
+        category -> Nullable<Text>,
     }
 }
 
@@ -132,7 +137,76 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    topics (id) {
+        id -> Text,
+        group_id -> Text,
+        title -> Text,
+        pinned -> Bool,
+        locked -> Bool,
+        held -> Bool,
+        author_membership -> Nullable<Text>,
+        created_at -> BigInt,
+        last_post_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    posts (id) {
+        id -> Text,
+        topic_id -> Text,
+        group_id -> Text,
+        author_membership -> Nullable<Text>,
+        guest_name -> Nullable<Text>,
+        body_markdown -> Text,
+        body_html -> Text,
+        content_warning -> Nullable<Text>,
+        state -> Text,
+        created_at -> BigInt,
+        edited -> Bool,
+    }
+}
+
+diesel::table! {
+    reports (id) {
+        id -> Text,
+        post_id -> Text,
+        group_id -> Text,
+        reporter_membership -> Nullable<Text>,
+        reason -> Text,
+        note -> Nullable<Text>,
+        escalated -> Bool,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    announcements (id) {
+        id -> Text,
+        group_id -> Text,
+        title -> Text,
+        body_html -> Text,
+        created_at -> BigInt,
+        expires_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    post_rejections (id) {
+        id -> Text,
+        membership_id -> Text,
+        group_id -> Text,
+        topic_title -> Text,
+        reason -> Text,
+        created_on -> Text,
+    }
+}
+
 diesel::joinable!(groups -> steunpunten (steunpunt_id));
+diesel::joinable!(topics -> groups (group_id));
+diesel::joinable!(posts -> topics (topic_id));
+diesel::joinable!(reports -> posts (post_id));
+diesel::joinable!(announcements -> groups (group_id));
 diesel::joinable!(memberships -> groups (group_id));
 diesel::joinable!(join_requests -> groups (group_id));
 diesel::joinable!(invites -> groups (group_id));
@@ -149,5 +223,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     modlog,
     access_proposals,
     steunpunten,
-    steunpunt_admins
+    steunpunt_admins,
+    topics,
+    posts,
+    reports,
+    announcements,
+    post_rejections
 );

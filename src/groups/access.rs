@@ -13,11 +13,13 @@ use super::model::{Group, MembershipRow};
 use super::requests::RequestState;
 use crate::db::DbConnection;
 use crate::db::schema::{
-    groups, invites, join_requests, memberships, steunpunt_admins, steunpunten,
+    announcements, groups, invites, join_requests, memberships, posts, reports, steunpunt_admins,
+    steunpunten, topics,
 };
 use crate::error::AppError;
 use crate::policy::{
-    self, Action, Actor, Decision, GroupFacts, MemberAction, MemberRole, Relation, Stage, Target,
+    self, Action, Actor, Content, Decision, ForumAction, GroupFacts, MemberAction, MemberRole,
+    Relation, Stage, Target,
 };
 use crate::secrets;
 use crate::sessions::Session;
@@ -29,6 +31,16 @@ diesel::alias!(
     memberships as anyone: AnyMembership,
     join_requests as any_request: AnyRequest
 );
+
+/// How a request names its group: by slug, or by the id of a topic or post in it.
+#[derive(Debug, Clone)]
+pub enum GroupRef {
+    Slug(String),
+    Topic(String),
+    Post(String),
+    Report(String),
+    Announcement(String),
+}
 
 /// A group together with who is asking and how they relate to it.
 #[derive(Debug, Clone)]
@@ -60,6 +72,19 @@ impl GroupAccess {
     }
     pub fn may_on(&self, target: Target, action: MemberAction) -> bool {
         policy::decide_on_member(&self.actor, &self.facts, target, action).is_allowed()
+    }
+    pub fn decide_forum(&self, content: Content, action: ForumAction) -> Decision {
+        policy::decide_on_content(&self.actor, &self.facts, content, action)
+    }
+    pub fn check_forum(&self, content: Content, action: ForumAction) -> Result<(), AppError> {
+        Ok(self.decide_forum(content, action).require()?)
+    }
+    pub fn may_forum(&self, content: Content, action: ForumAction) -> bool {
+        self.decide_forum(content, action).is_allowed()
+    }
+    /// The asker's membership id here, if any.
+    pub fn membership_id(&self) -> Option<&str> {
+        self.membership.as_ref().map(|m| m.id.as_str())
     }
     /// Every action the asker may take here (for clients and pages to show what fits).
     pub fn allowed_actions(&self) -> Vec<Action> {
@@ -113,8 +138,8 @@ pub(crate) fn stage(has_leader: bool, occupied: bool) -> Stage {
 
 /// Whether a group (joined as `groups`) has a leader, and whether anyone is in it: two
 /// subqueries to select beside the group, for `stage`. "Anyone" is a membership or a join
-/// request; the forum's and chat's content join this test when their tables land, so that
-/// a group with content never counts as new.
+/// request or a forum topic (chat's content joins this test when its tables land), so that a
+/// group with content never counts as new.
 macro_rules! stage_columns {
     () => {
         (
@@ -133,6 +158,11 @@ macro_rules! stage_columns {
                 any_request
                     .filter(any_request.field(join_requests::group_id).eq(groups::id))
                     .select(any_request.field(join_requests::id)),
+            ))
+            .or(diesel::dsl::exists(
+                crate::db::schema::topics::table
+                    .filter(crate::db::schema::topics::group_id.eq(groups::id))
+                    .select(crate::db::schema::topics::id),
             )),
         )
     };
@@ -155,9 +185,19 @@ pub fn load(
     session: Option<&Session>,
     code: Option<&str>,
 ) -> Result<GroupAccess, AppError> {
+    load_by(conn, &GroupRef::Slug(slug.to_string()), session, code)
+}
+
+/// Like [`load`], for the group named by `key`: an unknown topic or post is a 404 too.
+pub fn load_by(
+    conn: &mut DbConnection,
+    key: &GroupRef,
+    session: Option<&Session>,
+    code: Option<&str>,
+) -> Result<GroupAccess, AppError> {
     // A guest matches no account row: the joins come back empty.
     let account_id = session.map(|s| s.account.id.clone()).unwrap_or_default();
-    let found: Option<FactsRow> = groups::table
+    let query = groups::table
         .inner_join(steunpunten::table)
         .left_join(
             memberships::table.on(memberships::group_id
@@ -174,7 +214,6 @@ pub fn load(
                 .eq(groups::steunpunt_id)
                 .and(steunpunt_admins::account_id.eq(account_id))),
         )
-        .filter(groups::slug.eq(slug))
         .select((
             Group::as_select(),
             Option::<MembershipRow>::as_select(),
@@ -182,8 +221,27 @@ pub fn load(
             steunpunt_admins::account_id.nullable(),
             stage_columns!(),
         ))
-        .first(conn)
-        .optional()?;
+        .into_boxed();
+    let query = match key {
+        GroupRef::Slug(slug) => query.filter(groups::slug.eq(slug.clone())),
+        GroupRef::Topic(id) => query.filter(
+            groups::id.eq_any(
+                topics::table
+                    .filter(topics::id.eq(id.clone()))
+                    .select(topics::group_id),
+            ),
+        ),
+        GroupRef::Post(id) => query.filter(
+            groups::id.eq_any(
+                posts::table
+                    .filter(posts::id.eq(id.clone()))
+                    .select(posts::group_id),
+            ),
+        ),
+        // Reports and announcements are written, not read, by their own id.
+        GroupRef::Report(_) | GroupRef::Announcement(_) => return Err(AppError::not_found()),
+    };
+    let found: Option<FactsRow> = query.first(conn).optional()?;
     // The invite is looked up whether or not the group exists: equal work for both.
     let invite = match (session, code) {
         (Some(_), Some(code)) => usable_invite(conn, code)?,
@@ -291,7 +349,22 @@ where
     T: Send + 'static,
     F: FnOnce(&mut DbConnection, &GroupAccess) -> Result<T, AppError> + Send + 'static,
 {
-    let (slug, idle) = (slug.to_string(), crate::sessions::idle_secs(state));
+    reading_by(state, asker, GroupRef::Slug(slug.to_string()), code, work).await
+}
+
+/// Like [`reading_with`], for the group named by `key` (a topic's page, say).
+pub async fn reading_by<T, F>(
+    state: &AppState,
+    asker: Asker,
+    key: GroupRef,
+    code: Option<String>,
+    work: F,
+) -> Result<(Option<Session>, Result<T, AppError>), AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConnection, &GroupAccess) -> Result<T, AppError> + Send + 'static,
+{
+    let idle = crate::sessions::idle_secs(state);
     state
         .db
         .run(move |conn| {
@@ -300,7 +373,7 @@ where
                 Asker::Token(Some(token)) => crate::sessions::resolve_in(conn, &token, idle)?,
                 Asker::Token(None) => None,
             };
-            let result = match load(conn, &slug, session.as_ref(), code.as_deref()) {
+            let result = match load_by(conn, &key, session.as_ref(), code.as_deref()) {
                 Ok(access) => work(conn, &access),
                 Err(e) => Err(e),
             };
@@ -330,6 +403,61 @@ where
         .write(move |conn| {
             crate::db::lock_group(conn, &slug)?;
             let access = load(conn, &slug, Some(&session), code.as_deref())?;
+            work(conn, &access)
+        })
+        .await
+}
+
+/// Like [`writing`], for the group named by `key`: the group is found, locked and its facts
+/// read in the one write transaction.
+/// `session` is `None` for a guest (who writes only where the policy lets guests write).
+pub async fn writing_by<T, F>(
+    state: &AppState,
+    session: Option<&Session>,
+    key: GroupRef,
+    work: F,
+) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConnection, &GroupAccess) -> Result<T, AppError> + Send + 'static,
+{
+    let session = session.cloned();
+    state
+        .db
+        .write(move |conn| {
+            let group_id: Option<String> = match &key {
+                GroupRef::Slug(slug) => Some(
+                    groups::table
+                        .filter(groups::slug.eq(slug))
+                        .select(groups::id)
+                        .first(conn)
+                        .optional()?
+                        .unwrap_or_default(),
+                ),
+                GroupRef::Topic(id) => topics::table
+                    .find(id)
+                    .select(topics::group_id)
+                    .first(conn)
+                    .optional()?,
+                GroupRef::Post(id) => posts::table
+                    .find(id)
+                    .select(posts::group_id)
+                    .first(conn)
+                    .optional()?,
+                GroupRef::Report(id) => reports::table
+                    .find(id)
+                    .select(reports::group_id)
+                    .first(conn)
+                    .optional()?,
+                GroupRef::Announcement(id) => announcements::table
+                    .find(id)
+                    .select(announcements::group_id)
+                    .first(conn)
+                    .optional()?,
+            };
+            let slug = slug_of(conn, &group_id.ok_or_else(AppError::not_found)?)?;
+            crate::db::lock_group(conn, &slug)?;
+            let access = load(conn, &slug, session.as_ref(), None)?;
             work(conn, &access)
         })
         .await

@@ -195,11 +195,19 @@ pub async fn with_code(
 
 /// Leaves a group: the membership (or the request) is erased, and the moderation log stops
 /// naming it.
-pub async fn leave(state: &AppState, session: &Session, slug: &str) -> Result<(), AppError> {
-    access::writing(state, session, slug, None, |conn, access| {
+/// Leaves the group: the membership (or waiting request) is erased, and what the member
+/// wrote is deleted or kept under "former member", as they choose.
+pub async fn leave(
+    state: &AppState,
+    session: &Session,
+    slug: &str,
+    posts: crate::forum::erasure::PostsChoice,
+) -> Result<(), AppError> {
+    access::writing(state, session, slug, None, move |conn, access| {
         access.check(Action::Leave)?;
         let account_id = access.account()?;
         if let Some(membership) = &access.membership {
+            crate::forum::erasure::erase(conn, std::slice::from_ref(&membership.id), posts)?;
             diesel::delete(memberships::table.find(&membership.id)).execute(conn)?;
             modlog::forget_memberships(conn, std::slice::from_ref(&membership.id))?;
         }

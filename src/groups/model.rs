@@ -52,6 +52,9 @@ pub struct Group {
     pub join_policy: JoinPolicy,
     pub listed: bool,
     pub house_rules: String,
+    pub premoderation: crate::forum::PremoderationMode,
+    pub premoderation_posts: i32,
+    pub hold_guest_posts: bool,
     #[diesel(select_expression = steunpunten::slug)]
     pub steunpunt_slug: String,
     #[diesel(select_expression = steunpunten::name)]
@@ -82,6 +85,10 @@ pub struct NewGroupRow {
 }
 
 impl Group {
+    pub fn premoderation(&self) -> crate::policy::Premoderation {
+        self.premoderation.with_posts(self.premoderation_posts)
+    }
+
     pub fn access_settings(&self) -> AccessSettings {
         AccessSettings {
             mode: self.mode,
@@ -146,6 +153,8 @@ pub struct MembershipRow {
     pub ban_reason: Option<String>,
     pub muted_until: Option<i64>,
     pub mute_reason: Option<String>,
+    /// How many of this member's posts were published (for pre-moderation; never shown).
+    pub approved_posts: i32,
 }
 
 impl MembershipRow {

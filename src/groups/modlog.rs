@@ -14,6 +14,7 @@ use super::model::OwnMembership;
 use crate::db::DbConnection;
 use crate::db::schema::modlog;
 use crate::error::AppError;
+use crate::forum::ReportReason;
 use crate::policy::Action;
 use crate::secrets;
 use crate::time;
@@ -35,6 +36,21 @@ text_enum! {
         AccessChanged = "access_changed",
         AccessProposed = "access_proposed",
         AccessProposalDeclined = "access_proposal_declined",
+        TopicPinned = "topic_pinned",
+        TopicUnpinned = "topic_unpinned",
+        TopicLocked = "topic_locked",
+        TopicUnlocked = "topic_unlocked",
+        TopicDeleted = "topic_deleted",
+        PostDeleted = "post_deleted",
+        PostHidden = "post_hidden",
+        PostShown = "post_shown",
+        PostApproved = "post_approved",
+        PostRejected = "post_rejected",
+        ReportDismissed = "report_dismissed",
+        ReportEscalated = "report_escalated",
+        AnnouncementPosted = "announcement_posted",
+        AnnouncementRemoved = "announcement_removed",
+        PremoderationChanged = "premoderation_changed",
     }
 }
 
@@ -47,6 +63,7 @@ struct NewLine<'a> {
     target_name: Option<&'a str>,
     target_membership: Option<&'a str>,
     reason: Option<&'a str>,
+    category: Option<ReportReason>,
     created_on: String,
 }
 
@@ -58,7 +75,28 @@ pub fn record(
     target_name: Option<&str>,
     reason: Option<&str>,
 ) -> Result<(), AppError> {
-    insert(conn, group_id, action, target_name, None, reason)
+    insert(conn, group_id, action, target_name, None, reason, None)
+}
+
+/// A line about forum content: its author (membership id and name) if still a member, the
+/// leader's reason (leaders only), and the report category members see in the summary.
+pub fn record_content(
+    conn: &mut DbConnection,
+    group_id: &str,
+    action: ModlogAction,
+    author: Option<(&str, &str)>,
+    reason: Option<&str>,
+    category: Option<ReportReason>,
+) -> Result<(), AppError> {
+    insert(
+        conn,
+        group_id,
+        action,
+        author.map(|(_, name)| name),
+        author.map(|(id, _)| id),
+        reason,
+        category,
+    )
 }
 
 /// A line about one member, tied to their membership so it can be neutralised.
@@ -76,6 +114,7 @@ pub fn record_about(
         Some(&target.display_name),
         Some(&target.id),
         reason,
+        None,
     )
 }
 
@@ -86,6 +125,7 @@ fn insert(
     target_name: Option<&str>,
     target_membership: Option<&str>,
     reason: Option<&str>,
+    category: Option<ReportReason>,
 ) -> Result<(), AppError> {
     diesel::insert_into(modlog::table)
         .values(NewLine {
@@ -95,6 +135,7 @@ fn insert(
             target_name,
             target_membership,
             reason,
+            category,
             created_on: time::today(),
         })
         .execute(conn)?;
@@ -138,6 +179,10 @@ pub struct ModlogEntry {
     /// Leaders only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// For forum moderation: the kind of report it answered ("shares private information"),
+    /// shown to members too.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category: Option<ReportReason>,
     /// The day, not the time.
     pub on: String,
 }
@@ -155,16 +200,24 @@ pub fn list(conn: &mut DbConnection, access: &GroupAccess) -> Result<Vec<ModlogE
             modlog::action,
             modlog::target_name,
             modlog::reason,
+            modlog::category,
             modlog::created_on,
         ))
         .limit(500)
-        .load::<(ModlogAction, Option<String>, Option<String>, String)>(conn)?;
+        .load::<(
+            ModlogAction,
+            Option<String>,
+            Option<String>,
+            Option<ReportReason>,
+            String,
+        )>(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(action, target, reason, on)| ModlogEntry {
+        .map(|(action, target, reason, category, on)| ModlogEntry {
             action,
             target: target.filter(|_| full),
             reason: reason.filter(|_| full),
+            category,
             on,
         })
         .collect())

@@ -99,6 +99,21 @@ struct PasswordForm {
 }
 
 #[derive(Deserialize)]
+struct EraseForm {
+    password: String,
+    /// `delete` or `anonymise` (the default: kept under "former member").
+    posts: Option<String>,
+}
+
+/// What a form's `posts` field asks for what someone wrote.
+pub(crate) fn posts_choice(value: Option<&str>) -> accounts::PostsChoice {
+    match value {
+        Some("delete") => accounts::PostsChoice::Delete,
+        _ => accounts::PostsChoice::Anonymise,
+    }
+}
+
+#[derive(Deserialize)]
 struct NoticeQuery {
     done: Option<String>,
 }
@@ -372,17 +387,12 @@ async fn delete_account(
     req: HttpRequest,
     state: web::Data<AppState>,
     PageSession(session): PageSession,
-    form: web::Form<PasswordForm>,
+    form: web::Form<EraseForm>,
 ) -> Result<HttpResponse, AppError> {
     let source = client::source_key(&req, &state.settings.server.trusted_proxies);
-    match accounts::erase(
-        &state,
-        source,
-        &session.account.id,
-        form.into_inner().password,
-    )
-    .await
-    {
+    let form = form.into_inner();
+    let posts = posts_choice(form.posts.as_deref());
+    match accounts::erase(&state, source, &session.account.id, form.password, posts).await {
         Ok(()) => {
             let layout = Layout::new(&req, &state, false);
             let notice = Some(layout.t.get("account.deleted").to_string());

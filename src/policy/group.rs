@@ -39,10 +39,13 @@ pub enum Action {
     AppointLeader,
     /// The leader list, and removing a leader (per leader: `member::decide_on_member`).
     ViewLeaders,
+    /// Lead the forum: pin, lock, hide, review, the notice board (per post and topic:
+    /// `forum::decide_on_content`).
+    ModerateContent,
 }
 
 impl Action {
-    pub const EVERY: [Action; 25] = [
+    pub const EVERY: [Action; 26] = [
         Action::SeeInDirectory,
         Action::ViewGroup,
         Action::ReadContent,
@@ -68,6 +71,7 @@ impl Action {
         Action::EditDirectoryEntry,
         Action::AppointLeader,
         Action::ViewLeaders,
+        Action::ModerateContent,
     ];
 
     /// The snake_case name the API and the access table use.
@@ -151,7 +155,8 @@ pub fn decide(actor: &Actor, group: &GroupFacts, action: Action) -> Decision {
         | Action::ManageInvites
         | Action::ModerateMembers
         | Action::EditHouseRules
-        | Action::AcceptProposal => Decision::allowed_if(leader),
+        | Action::AcceptProposal
+        | Action::ModerateContent => Decision::allowed_if(leader),
         Action::MakeMoreClosed | Action::SeeProposal => {
             Decision::allowed_if(leader || actor.steunpunt_admin)
         }

@@ -12,13 +12,15 @@
 //! - `join`: which path a join takes, and what the join form asks for;
 //! - `openness`: whether an access change opens or closes a group, and which settings are
 //!   within a leader's reach;
-//! - `steunpunt`: the steunpunt's and the instance's own actions.
+//! - `steunpunt`: the steunpunt's and the instance's own actions;
+//! - `forum`: what may be done with a post or topic (facts about the content: its author, a
+//!   locked topic, a held or hidden post, an escalated report), and whether a new post waits
+//!   for a leader (pre-moderation).
 //!
-//! Content (forum posts, chat messages) gets its own subject with facts about the content
-//! (its author, a locked topic, a held post), in the same shape as `member`.
-//! `access_table.txt` writes out every outcome of `group` and `member`; the tests check it
+//! `access_table.txt` writes out every outcome of `group`, `member` and `forum`; the tests check it
 //! cell by cell against an independent oracle's output.
 
+mod forum;
 mod group;
 mod join;
 mod member;
@@ -29,6 +31,7 @@ mod tests;
 
 use serde::{Deserialize, Serialize};
 
+pub use forum::{Content, ForumAction, PostStanding, Premoderation, decide_on_content, held};
 pub use group::{Action, decide};
 pub use join::{JoinForm, JoinPath, join_form, join_path};
 pub use member::{MemberAction, Target, decide_on_member};
@@ -190,6 +193,12 @@ pub enum Denial {
     TargetNotStaff,
     /// The change would open the group: it waits for a leader to accept it.
     LeaderMustAccept,
+    /// The topic is locked: only leaders write in it.
+    TopicLocked,
+    /// The post waits for a leader's review: approve or reject it first.
+    PostHeld,
+    /// Only a held post is reviewed.
+    NotHeld,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

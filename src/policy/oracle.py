@@ -44,10 +44,31 @@ ACTIONS = [
     "decide_join_request", "manage_invites", "moderate_members", "edit_house_rules",
     "make_more_closed", "set_access_freely", "propose_more_open", "accept_proposal",
     "see_proposal", "edit_directory_entry", "appoint_leader", "view_leaders",
+    "moderate_content",
 ]
 # Actions whose outcome can depend on the group's stage get a row per stage.
 STAGED = {"set_access_freely", "propose_more_open", "accept_proposal", "make_more_closed"}
 MEMBER_ACTIONS = ["ban", "mute", "lift_sanction", "remove_leader_role"]
+# Forum actions, each with the kinds of content it is asked about ("" for none). A kind
+# names whose the post is (own_: the asker's current membership wrote it) and where it
+# stands: held for review, hidden by a leader, in a locked topic, or reported to the
+# steunpunt (escalated).
+FORUM_ACTIONS = [
+    ("read_forum", [""]),
+    ("start_topic", [""]),
+    ("reply", ["other", "locked"]),
+    ("see_post", ["other", "held", "own_held", "hidden", "own_hidden", "escalated"]),
+    ("edit_post", ["own", "other", "own_held", "own_hidden", "own_locked"]),
+    ("delete_post", ["own", "other", "own_hidden", "own_locked"]),
+    ("report_post", ["other", "own", "held", "hidden", "escalated"]),
+    ("hide_post", ["other", "held", "hidden"]),
+    ("review_post", ["held", "other"]),
+    ("moderate_topic", [""]),
+    ("view_review_queue", [""]),
+    ("settle_report", [""]),
+    ("manage_announcements", [""]),
+    ("set_premoderation", [""]),
+]
 
 
 def outcome(role, mode, policy, listed, stage, action):
@@ -108,7 +129,7 @@ def outcome(role, mode, policy, listed, stage, action):
         return "A" if member else "F"
     if action in ("view_modlog", "view_join_requests", "decide_join_request",
                   "manage_invites", "moderate_members", "edit_house_rules",
-                  "accept_proposal"):
+                  "accept_proposal", "moderate_content"):
         return "A" if leader else "F"
     if action in ("make_more_closed", "see_proposal"):
         return "A" if leader or sp_admin else "F"
@@ -130,6 +151,71 @@ def member_outcome(role, mode, policy, listed, action, target):
     return base if base != "A" else ("A" if target == "member" else "T")
 
 
+def forum_outcome(role, mode, policy, listed, action, content):
+    kind, relation, muted, banned, sp_admin, invite = ROLES[role]
+    member = relation in ("member", "leader")
+    leader = relation == "leader"
+
+    def base(group_action):
+        return outcome(role, mode, policy, listed, "led", group_action)
+
+    read, write, lead = base("read_content"), base("write_content"), base("moderate_content")
+    # Only a member can have written a post with their current membership.
+    own = content.startswith("own") and member
+    standing = "held" if "held" in content else "hidden" if "hidden" in content else "visible"
+    locked = "locked" in content
+    if action == "read_forum":
+        return read
+    if action == "start_topic":
+        return write
+    if action == "reply":
+        if write != "A":
+            return write
+        return "K" if locked and not leader else "A"
+    if action == "see_post":
+        # The steunpunt sees a post a leader escalated to it, in any group of its own.
+        if content == "escalated" and sp_admin:
+            return "A"
+        if read != "A":
+            return read
+        return "A" if standing == "visible" or own or leader else "F"
+    if action == "edit_post":
+        if not own:
+            return read if read != "A" else "F"
+        if write != "A":
+            return write
+        if standing == "hidden":
+            return "F"
+        return "K" if locked and not leader else "A"
+    if action == "delete_post":
+        if leader:
+            return lead
+        if read != "A":
+            return read
+        return "A" if own else "F"
+    if action == "report_post":
+        if read != "A":
+            return read
+        if own or standing != "visible":
+            return "F"
+        if kind is None:
+            return "L"
+        if member:
+            return "A"
+        if kind != "member":
+            return "S"
+        return "F" if mode == "closed" else "M"
+    if action == "hide_post":
+        if lead != "A":
+            return lead
+        return "H" if standing == "held" else "A"
+    if action == "review_post":
+        if lead != "A":
+            return lead
+        return "A" if standing == "held" else "Q"
+    return lead
+
+
 def main():
     names = list(ROLES)
     print("""# The access table: every group mode and join policy, listed or not, x every role x every
@@ -141,14 +227,17 @@ def main():
 # P already waiting for a decision (409); I an invite code is needed (403);
 # V the code is not a usable invite (422); S staff accounts hold no memberships (403);
 # O more open access waits for a leader to accept it (409);
-# T leaders are not banned or muted (403); X only a leader can lose the leader's role (409).
+# T leaders are not banned or muted (403); X only a leader can lose the leader's role (409);
+# K the topic is locked (403); H the post waits for review: approve or reject it (409);
+# Q only a held post is reviewed (409).
 #
 # Roles: invited / lead_inv hold a valid member / leader invite code; declined has a decline
 # not read yet; mem_lead_inv is a member with a leader invite; sp_admin is a staff account
 # that administers this group's steunpunt (sp_invited: with a leader invite in hand);
 # other_sp administers another steunpunt; inst_admin is the instance admin.
 # Stage: led (has a leader), new (no leader, no people, no content), leaderless.
-# Member actions are written action@target_role.
+# Member actions are written action@target_role; forum actions about one post or topic
+# action@content (other / own_: whose post; held, hidden, locked topic, escalated report).
 #""")
     header = f"# {'action':<26} {'mode':<10} {'join_policy':<20} {'listed':<6} {'stage':<10}"
     print(header + "".join(f" {n}" for n in names))
@@ -164,6 +253,13 @@ def main():
             for mode, policy, listed in GROUPS:
                 cells = [member_outcome(r, mode, policy, listed, action, target) for r in names]
                 rows.append((f"{action}@{target}", mode, policy, listed, "led", cells))
+    for action, contents in FORUM_ACTIONS:
+        for content in contents:
+            name = f"{action}@{content}" if content else action
+            for mode, policy, listed in GROUPS:
+                cells = [forum_outcome(r, mode, policy, listed, action, content)
+                         for r in names]
+                rows.append((name, mode, policy, listed, "led", cells))
     for action, mode, policy, listed, stage, cells in rows:
         line = f"  {action:<26} {mode:<10} {policy:<20} {listed:<6} {stage:<10}"
         print(line + "".join(f" {c:>{len(n)}}" for n, c in zip(names, cells)))

@@ -88,12 +88,60 @@ fn expected(cell: &str) -> Decision {
         "O" => Denial::LeaderMustAccept,
         "T" => Denial::TargetIsLeader,
         "X" => Denial::TargetNotLeader,
+        "K" => Denial::TopicLocked,
+        "H" => Denial::PostHeld,
+        "Q" => Denial::NotHeld,
         other => panic!("unknown outcome {other}"),
     })
 }
 
-/// Decides one row's action: a group action, or `member_action@target_role`.
+/// The content a forum row asks about, as the policy sees it.
+fn content(kind: &str) -> Content {
+    let standing = if kind.contains("held") {
+        PostStanding::Held
+    } else if kind.contains("hidden") {
+        PostStanding::Hidden
+    } else {
+        PostStanding::Visible
+    };
+    assert!(
+        [
+            "other",
+            "own",
+            "held",
+            "own_held",
+            "hidden",
+            "own_hidden",
+            "locked",
+            "own_locked",
+            "escalated"
+        ]
+        .contains(&kind),
+        "unknown content {kind}"
+    );
+    Content {
+        own: kind.starts_with("own"),
+        standing,
+        locked: kind.contains("locked"),
+        escalated: kind == "escalated",
+    }
+}
+
+fn forum_action(name: &str) -> Option<ForumAction> {
+    ForumAction::EVERY.into_iter().find(|a| a.name() == name)
+}
+
+/// Decides one row's action: a group action, `member_action@target_role`, a forum action,
+/// or `forum_action@content`.
 fn decide_row(name: &str, actor: &Actor, facts: &GroupFacts) -> Decision {
+    if let Some((action, kind)) = name.split_once('@')
+        && let Some(action) = forum_action(action)
+    {
+        return decide_on_content(actor, facts, content(kind), action);
+    }
+    if let Some(action) = forum_action(name) {
+        return decide_on_content(actor, facts, Content::NONE, action);
+    }
     if let Some((action, target)) = name.split_once('@') {
         let action = MemberAction::EVERY
             .into_iter()
@@ -152,6 +200,16 @@ fn the_access_table_holds_cell_by_cell() {
     for action in MemberAction::EVERY {
         names.push(format!("{}@member", action.name()));
         names.push(format!("{}@leader", action.name()));
+    }
+    for action in ForumAction::EVERY {
+        let name = action.name();
+        let asked = covered
+            .iter()
+            .filter(|row| {
+                row.starts_with(&format!("{name} ")) || row.starts_with(&format!("{name}@"))
+            })
+            .count();
+        assert!(asked >= variants.len(), "{name}: rows missing");
     }
     for name in &names {
         for variant in variants {

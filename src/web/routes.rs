@@ -14,7 +14,7 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::{FromRequest, Handler, HttpRequest, HttpResponse, Responder, ResponseError, web};
 
 use crate::error::AppError;
-use crate::policy::{Action, MemberAction, SteunpuntAction};
+use crate::policy::{Action, ForumAction, MemberAction, SteunpuntAction};
 use crate::state::AppState;
 
 /// Who may use a route, in the policy's terms.
@@ -31,6 +31,9 @@ pub enum Access {
     Group(Action),
     /// An action on one member of a group, decided by `policy::decide_on_member`.
     Member(MemberAction),
+    /// A forum action, decided by `policy::decide_on_content` (with facts about the post or
+    /// topic where it concerns one).
+    Forum(ForumAction),
     /// A steunpunt action, decided by `policy::decide_steunpunt`.
     Steunpunt(SteunpuntAction),
 }
@@ -155,14 +158,22 @@ mod tests {
                         route.path
                     );
                 }
+                if let Access::Forum(action) = access {
+                    assert!(
+                        crate::policy::ForumAction::EVERY.contains(action),
+                        "{} {} names a forum action outside the access table",
+                        route.method,
+                        route.path
+                    );
+                }
             }
             // A route under a group slug is decided per group.
             if route.path.contains("/groups/{slug}") || route.path.starts_with("/g/{slug}") {
                 assert!(
-                    route
-                        .access
-                        .iter()
-                        .all(|a| matches!(a, Access::Group(_) | Access::Member(_))),
+                    route.access.iter().all(|a| matches!(
+                        a,
+                        Access::Group(_) | Access::Member(_) | Access::Forum(_)
+                    )),
                     "{} {} is a group route without a group policy case",
                     route.method,
                     route.path

@@ -349,13 +349,20 @@ async fn choose_name(
     }
 }
 
+#[derive(Deserialize)]
+struct LeaveForm {
+    posts: Option<String>,
+}
+
 async fn leave(
     req: HttpRequest,
     state: web::Data<AppState>,
     PageSession(session): PageSession,
     slug: web::Path<String>,
+    form: web::Form<LeaveForm>,
 ) -> HttpResponse {
-    let result = joining::leave(&state, &session, &slug)
+    let posts = crate::pages::account::posts_choice(form.posts.as_deref());
+    let result = joining::leave(&state, &session, &slug, posts)
         .await
         .map(|_| see_other(&format!("/g/{slug}")));
     or_error_page(&req, &state, true, result)

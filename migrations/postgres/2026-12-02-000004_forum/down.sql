@@ -1,0 +1,10 @@
+DROP TABLE post_rejections;
+DROP TABLE announcements;
+DROP TABLE reports;
+DROP TABLE posts;
+DROP TABLE topics;
+ALTER TABLE modlog DROP COLUMN category;
+ALTER TABLE memberships DROP COLUMN approved_posts;
+ALTER TABLE groups DROP COLUMN hold_guest_posts;
+ALTER TABLE groups DROP COLUMN premoderation_posts;
+ALTER TABLE groups DROP COLUMN premoderation;
