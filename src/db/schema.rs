@@ -164,6 +164,7 @@ diesel::table! {
         state -> Text,
         created_at -> BigInt,
         edited -> Bool,
+        position -> BigInt,
     }
 }
 

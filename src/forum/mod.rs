@@ -51,6 +51,35 @@ pub struct Written {
     pub post_id: String,
     /// The post waits for a leader before others see it (the answer is then 202).
     pub held: bool,
+    /// The page of the topic the post stands on.
+    pub page: u32,
+}
+
+/// The topic page a post stands on (posts are paged in their order in the topic).
+pub(crate) fn page_of(
+    conn: &mut DbConnection,
+    topic_id: &str,
+    post_id: &str,
+) -> Result<u32, AppError> {
+    let position: i64 = posts_table::table
+        .find(post_id)
+        .select(posts_table::position)
+        .first(conn)?;
+    let before: i64 = posts_table::table
+        .filter(posts_table::topic_id.eq(topic_id))
+        .filter(posts_table::position.lt(position))
+        .count()
+        .get_result(conn)?;
+    Ok(u32::try_from(before / topics::POSTS_PER_PAGE + 1).unwrap_or(1))
+}
+
+/// The next place in a topic (inside the write that adds the post; the group is locked).
+pub(crate) fn next_position(conn: &mut DbConnection, topic_id: &str) -> Result<i64, AppError> {
+    let last: Option<i64> = posts_table::table
+        .filter(posts_table::topic_id.eq(topic_id))
+        .select(diesel::dsl::max(posts_table::position))
+        .first(conn)?;
+    Ok(last.unwrap_or(0) + 1)
 }
 
 /// A post body as typed: Markdown, at most `markdown::MAX_BODY_BYTES`.
@@ -180,7 +209,7 @@ pub(crate) fn remove_post(
     };
     let opener: Option<String> = posts_table::table
         .filter(posts_table::topic_id.eq(&topic_id))
-        .order((posts_table::created_at, posts_table::id))
+        .order(posts_table::position)
         .select(posts_table::id)
         .first(conn)
         .optional()?;

@@ -112,6 +112,7 @@ pub struct PostRow {
     pub state: PostState,
     pub created_at: i64,
     pub edited: bool,
+    pub position: i64,
 }
 
 impl PostRow {
@@ -139,6 +140,7 @@ pub struct NewPost<'a> {
     pub content_warning: Option<&'a str>,
     pub state: PostState,
     pub created_at: i64,
+    pub position: i64,
 }
 
 #[derive(Debug, Insertable)]

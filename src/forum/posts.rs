@@ -128,10 +128,12 @@ pub async fn edit(
                     .set(topics::title.eq(title))
                     .execute(conn)?;
             }
+            let page = super::page_of(conn, &topic.id, &post.id)?;
             Ok(Written {
                 topic_id: topic.id,
                 post_id: post.id,
                 held: state == PostState::Held,
+                page,
             })
         },
     )
@@ -142,7 +144,7 @@ pub async fn edit(
 fn opened_by(conn: &mut DbConnection, post: &PostRow, topic: &TopicRow) -> Result<bool, AppError> {
     let first: Option<String> = posts::table
         .filter(posts::topic_id.eq(&topic.id))
-        .order((posts::created_at, posts::id))
+        .order(posts::position)
         .select(posts::id)
         .first(conn)
         .optional()?;
@@ -355,4 +357,32 @@ pub async fn dismiss_rejection(
         return Err(AppError::not_found());
     }
     Ok(())
+}
+
+/// What the edit form of one's own post starts from.
+#[derive(Debug)]
+pub struct Editing {
+    pub post_id: String,
+    pub topic_id: String,
+    pub markdown: String,
+    pub content_warning: Option<String>,
+    /// The topic's title, when this is the opening post of one's own topic.
+    pub title: Option<String>,
+}
+
+pub fn editing(
+    conn: &mut DbConnection,
+    access: &GroupAccess,
+    post_id: &str,
+) -> Result<Editing, AppError> {
+    let (post, topic, content) = post_in(conn, access, post_id)?;
+    access.check_forum(content, ForumAction::EditPost)?;
+    let title = opened_by(conn, &post, &topic)?.then(|| topic.title.clone());
+    Ok(Editing {
+        post_id: post.id,
+        topic_id: topic.id,
+        markdown: post.body_markdown,
+        content_warning: post.content_warning,
+        title,
+    })
 }

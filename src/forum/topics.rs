@@ -183,7 +183,7 @@ pub fn page(
         );
     }
     let rows: Vec<PageRow> = query
-        .order((posts::created_at, posts::id))
+        .order(posts::position)
         .limit(POSTS_PER_PAGE + 1)
         .offset(skip)
         .select((
@@ -237,6 +237,45 @@ pub fn page(
         reply_denied: reply.require().err().map(|d| AppError::from(d).code()),
         may_moderate: access.may_forum(Content::NONE, ForumAction::ModerateTopic),
     })
+}
+
+/// A visible post of this topic as a quote for a reply: "> **name**:" and its Markdown.
+pub fn quote(
+    conn: &mut DbConnection,
+    access: &GroupAccess,
+    topic_id: &str,
+    post_id: &str,
+) -> Result<Option<String>, AppError> {
+    let found: Option<(String, Option<String>, Option<String>)> = posts::table
+        .left_join(memberships::table.on(memberships::id.nullable().eq(posts::author_membership)))
+        .filter(posts::id.eq(post_id))
+        .filter(posts::topic_id.eq(topic_id))
+        .filter(posts::group_id.eq(&access.group.id))
+        .filter(posts::state.eq(PostState::Visible))
+        .select((
+            posts::body_markdown,
+            posts::guest_name,
+            memberships::display_name.nullable(),
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(found.map(|(markdown, guest, member)| {
+        let name = guest.or(member).unwrap_or_default();
+        let mut quoted = String::new();
+        if !name.is_empty() {
+            quoted.push_str(&format!(
+                "> **{}**:\n>\n",
+                name.replace(['*', '_', '[', ']', '<', '>'], "")
+            ));
+        }
+        for line in markdown.lines() {
+            quoted.push_str("> ");
+            quoted.push_str(line);
+            quoted.push('\n');
+        }
+        quoted.push('\n');
+        quoted
+    }))
 }
 
 /// A post as `access` may see it, with the actions the policy allows on it.
@@ -361,6 +400,7 @@ fn insert_post(
                 PostState::Visible
             },
             created_at: now,
+            position: super::next_position(conn, topic_id)?,
         })
         .execute(conn)?;
     if !held {
@@ -413,6 +453,7 @@ pub async fn create(
                 topic_id,
                 post_id,
                 held,
+                page: 1,
             })
         },
     )
@@ -474,10 +515,12 @@ pub async fn reply(
                     .set(topics::last_post_at.eq(now))
                     .execute(conn)?;
             }
+            let page = super::page_of(conn, &topic.id, &post_id)?;
             Ok(Written {
                 topic_id: topic.id,
                 post_id,
                 held,
+                page,
             })
         },
     )

@@ -5,6 +5,7 @@
 
 mod account;
 mod assets;
+pub(crate) mod forum;
 mod groups;
 mod instance;
 
@@ -248,6 +249,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     assets::configure(cfg);
     account::configure(cfg);
     groups::configure(cfg);
+    forum::configure(cfg);
     instance::configure(cfg);
 }
 

@@ -34,13 +34,16 @@ fn status_of(denial: Denial) -> u16 {
         Denial::Forbidden
         | Denial::InviteRequired
         | Denial::StaffAccount
-        | Denial::TargetIsLeader => 403,
+        | Denial::TargetIsLeader
+        | Denial::TopicLocked => 403,
         Denial::NotFound => 404,
         Denial::MembershipRequired
         | Denial::AlreadyMember
         | Denial::AlreadyPending
         | Denial::TargetNotLeader
-        | Denial::LeaderMustAccept => 409,
+        | Denial::LeaderMustAccept
+        | Denial::PostHeld
+        | Denial::NotHeld => 409,
         Denial::InvalidInvite | Denial::TargetNotStaff => 422,
     }
 }

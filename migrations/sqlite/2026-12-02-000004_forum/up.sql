@@ -44,9 +44,11 @@ CREATE TABLE posts (
     -- visible, held (waits for a leader) or hidden (by a leader).
     state TEXT NOT NULL,
     created_at BIGINT NOT NULL,
-    edited BOOLEAN NOT NULL DEFAULT FALSE
+    edited BOOLEAN NOT NULL DEFAULT FALSE,
+    -- The post's place in its topic (1, 2, ...; gaps after deletions): the page order.
+    position BIGINT NOT NULL
 );
-CREATE INDEX posts_page ON posts(topic_id, created_at, id);
+CREATE UNIQUE INDEX posts_page ON posts(topic_id, position);
 CREATE INDEX posts_author ON posts(author_membership);
 CREATE INDEX posts_queue ON posts(group_id, state);
 

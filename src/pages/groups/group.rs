@@ -20,7 +20,7 @@ use crate::groups::requests::{self, OwnRequest, RequestState};
 use crate::groups::settings;
 use crate::markdown::SanitizedHtml;
 use crate::pages::{Layout, error_status, render, see_other};
-use crate::policy::{self, Action, Decision, Denial, JoinPath};
+use crate::policy::{self, Action, Content, Decision, Denial, ForumAction, JoinPath};
 use crate::state::AppState;
 use crate::web::auth::{Asker, PageSession};
 use crate::web::client;
@@ -49,6 +49,11 @@ struct GroupPage {
     can_list_members: bool,
     proposal_waiting: bool,
     error: Option<String>,
+    /// The notice board and the newest topics, for whoever may read the forum.
+    announcements: Vec<crate::pages::forum::AnnouncementItem>,
+    topics: Vec<crate::pages::forum::TopicLine>,
+    reads_forum: bool,
+    worried: i64,
 }
 
 #[derive(Template)]
@@ -74,11 +79,14 @@ struct JoinFormValues {
     introduction: String,
 }
 
-/// What the page shows, gathered in one trip: the facts, one's own request, a proposal.
+/// What the page shows, gathered in one trip: the facts, one's own request, a proposal,
+/// the notice board, the newest topics and (for leaders) whether someone is worried.
 struct Loaded {
     access: GroupAccess,
     own_request: Option<OwnRequest>,
     proposal_waiting: bool,
+    forum: Option<crate::forum::topics::TopicList>,
+    worried: i64,
 }
 
 /// The group page. `code` is an invite code already counted by the rate limit (it opens a
@@ -101,10 +109,16 @@ async fn group_page(
             _ => None,
         };
         let proposal_waiting = settings::proposal(conn, access)?.is_some();
+        let forum = match access.may_forum(Content::NONE, ForumAction::ReadForum) {
+            true => Some(crate::forum::topics::list(conn, access, 1)?),
+            false => None,
+        };
         Ok(Loaded {
             access: access.clone(),
             own_request,
             proposal_waiting,
+            forum,
+            worried: crate::forum::reports::worried_count(conn, access)?,
         })
     })
     .await;
@@ -143,6 +157,17 @@ async fn group_page(
         can_list_members: access.may(Action::ListMembers),
         proposal_waiting: loaded.proposal_waiting && access.may(Action::AcceptProposal),
         error: error.map(|e| layout.t.error(e.code()).to_string()),
+        reads_forum: loaded.forum.is_some(),
+        announcements: loaded
+            .forum
+            .as_ref()
+            .map(|f| crate::pages::forum::announcement_items(f.announcements.clone()))
+            .unwrap_or_default(),
+        topics: loaded
+            .forum
+            .map(|f| crate::pages::forum::topic_lines(layout.t, f.topics, 5))
+            .unwrap_or_default(),
+        worried: loaded.worried,
         own_request: loaded.own_request,
         code: values.code,
         display_name: values.display_name,

@@ -36,6 +36,8 @@ struct LeadersPage {
     join_policies: Vec<Choice>,
     proposal: Option<ProposalLine>,
     log: Vec<LogLine>,
+    /// "I'm worried" reports waiting in the review queue.
+    worried: i64,
 }
 
 /// A modlog entry with its action in the visitor's language.
@@ -103,6 +105,7 @@ struct LeadersData {
     members: Vec<MemberView>,
     proposal: Option<ProposalView>,
     log: Vec<ModlogEntry>,
+    worried: i64,
 }
 
 async fn leaders_page(
@@ -120,6 +123,7 @@ async fn leaders_page(
                 members: members::list(conn, access)?,
                 proposal: settings::proposal(conn, access)?,
                 log: modlog::list(conn, access)?,
+                worried: crate::forum::reports::worried_count(conn, access)?,
                 access: access.clone(),
             })
         })
@@ -146,6 +150,7 @@ async fn leaders_page(
                 ),
                 proposal: data.proposal.map(|p| proposal_line(t, p)),
                 log: log_lines(t, data.log),
+                worried: data.worried,
                 layout,
             },
         ))

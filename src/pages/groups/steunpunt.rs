@@ -164,6 +164,9 @@ struct SteunpuntPage {
     themes: Vec<Choice>,
     modes: Vec<Choice>,
     join_policies: Vec<Choice>,
+    /// Reports its groups' leaders sent on: the post and nothing else.
+    escalated: Vec<crate::forum::reports::EscalatedReport>,
+    reason_labels: Vec<String>,
 }
 
 async fn steunpunt_page(
@@ -174,8 +177,13 @@ async fn steunpunt_page(
 ) -> HttpResponse {
     let result = async {
         let entries = crate::steunpunten::groups_of(&state, &session, &slug).await?;
+        let escalated = crate::forum::reports::escalated(&state, &session, &slug).await?;
         let layout = Layout::new(&req, &state, true);
         let t = layout.t;
+        let reason_labels = escalated
+            .iter()
+            .map(|r| t.get(&format!("report.{}", r.reason.as_str())).to_string())
+            .collect();
         Ok(render(
             StatusCode::OK,
             &SteunpuntPage {
@@ -184,6 +192,8 @@ async fn steunpunt_page(
                 themes: choices(t, "theme", Theme::ALL, Theme::as_str, None),
                 modes: choices(t, "mode", Mode::ALL, Mode::as_str, Some(Mode::Closed)),
                 join_policies: choices(t, "join", JoinPolicy::ALL, JoinPolicy::as_str, None),
+                escalated,
+                reason_labels,
                 layout,
             },
         ))
