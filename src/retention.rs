@@ -29,6 +29,8 @@ pub struct PurgeReport {
     pub ended_sanctions: usize,
     pub spent_invites: usize,
     pub modlog_lines: usize,
+    /// Notice-board announcements past their end.
+    pub expired_announcements: usize,
 }
 
 /// Runs every purge once (blocking: call from a blocking thread or the CLI).
@@ -48,6 +50,7 @@ fn purge_in(conn: &mut DbConnection, settings: &Settings) -> Result<PurgeReport,
     let ended_sanctions = members::purge_ended_sanctions(conn)?;
     let spent_invites = invites::purge_spent(conn)?;
     let modlog_lines = modlog::purge(conn, retention.modlog_days)?;
+    let expired_announcements = crate::forum::announcements::purge_expired(conn)?;
     let cutoff = time::days_ago(retention.inactive_account_days);
     let inactive: Vec<String> = accounts_table::table
         .filter(accounts_table::last_seen_on.lt(cutoff))
@@ -66,5 +69,6 @@ fn purge_in(conn: &mut DbConnection, settings: &Settings) -> Result<PurgeReport,
         ended_sanctions,
         spent_invites,
         modlog_lines,
+        expired_announcements,
     })
 }

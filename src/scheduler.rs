@@ -31,6 +31,7 @@ pub fn jobs(state: &AppState) -> Vec<Job> {
                         sanctions = report.ended_sanctions,
                         invites = report.spent_invites,
                         modlog = report.modlog_lines,
+                        announcements = report.expired_announcements,
                         "retention purge done"
                     ),
                     Ok(_) => tracing::info!("retention purge runs in another process"),
