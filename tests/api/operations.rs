@@ -189,18 +189,36 @@ async fn metrics_through_an_untrusted_proxy_are_not_loopback() {
     );
 }
 
-/// A group's page, its API view and its member list gather the session, the facts and what
-/// they show in one trip to the blocking pool, not one per service they call.
+/// A group's page, its API view, its member list, the forum's topic list and a topic page
+/// gather the session, the facts and what they show in one trip to the blocking pool, not
+/// one per service they call.
 async fn hot_group_reads_make_one_trip_to_the_blocking_pool(app: TestApp) {
     let sp = app.steunpunt_admin().await;
     app.group(&sp, "snel-kring", "closed", Some("invite"), true)
         .await;
     let leader = app.leader(&sp, "snel-kring", "Leider").await;
     let (_, guest_like) = app.member().await;
+    let topic: serde_json::Value = app
+        .api
+        .post(app.url("/api/v1/groups/snel-kring/topics"))
+        .bearer_auth(&leader)
+        .json(&serde_json::json!({"title": "Welkom", "body": "Fijn dat je er bent."}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let topic = topic["topic_id"].as_str().unwrap().to_string();
+    let (topic_page, topic_api) = (format!("/t/{topic}"), format!("/api/v1/topics/{topic}"));
     let paths = [
         "/g/snel-kring",
         "/api/v1/groups/snel-kring",
         "/api/v1/groups/snel-kring/members",
+        "/g/snel-kring/forum",
+        "/api/v1/groups/snel-kring/topics",
+        topic_page.as_str(),
+        topic_api.as_str(),
     ];
     for path in paths {
         for token in [Some(&leader), Some(&guest_like), None] {
@@ -233,6 +251,10 @@ async fn hot_group_reads_make_one_trip_to_the_blocking_pool(app: TestApp) {
         "/g/{slug}",
         "/api/v1/groups/{slug}",
         "/api/v1/groups/{slug}/members",
+        "/g/{slug}/forum",
+        "/api/v1/groups/{slug}/topics",
+        "/t/{id}",
+        "/api/v1/topics/{id}",
     ] {
         let requests = value("kring_route_requests_total", route);
         let trips = value("kring_blocking_trips_total", route);
