@@ -303,8 +303,17 @@ pub async fn review(
                     diesel::update(posts::table.find(&post.id))
                         .set(posts::state.eq(PostState::Visible))
                         .execute(conn)?;
+                    // The topic appears with its opening post, not with a reply.
+                    let earlier: i64 = posts::table
+                        .filter(posts::topic_id.eq(&topic.id))
+                        .filter(posts::position.lt(post.position))
+                        .count()
+                        .get_result(conn)?;
                     diesel::update(topics::table.find(&topic.id))
-                        .set((topics::held.eq(false), topics::last_post_at.eq(now)))
+                        .set((
+                            topics::held.eq(topic.held && earlier > 0),
+                            topics::last_post_at.eq(now),
+                        ))
                         .execute(conn)?;
                     count_published(conn, post.author_membership.as_deref())?;
                     log_about(conn, access, &post, ModlogAction::PostApproved, None, None)

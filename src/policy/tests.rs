@@ -431,3 +431,30 @@ fn modes_are_ordered_from_open_to_closed() {
     assert!(Mode::ReadOnly < Mode::Registered);
     assert!(Mode::Registered < Mode::Closed);
 }
+
+#[test]
+fn pre_moderation_holds_whom_the_group_chose() {
+    let member = actor("member");
+    let leader = actor("leader");
+    let guest = actor("guest");
+    let cases = [
+        // who, premoderation, hold guests, posts published before, held
+        (member, Premoderation::None, true, 0, false),
+        (member, Premoderation::FirstPosts(2), true, 0, true),
+        (member, Premoderation::FirstPosts(2), true, 1, true),
+        (member, Premoderation::FirstPosts(2), true, 2, false),
+        (member, Premoderation::All, false, 50, true),
+        (leader, Premoderation::All, true, 0, false),
+        (leader, Premoderation::FirstPosts(5), true, 0, false),
+        (guest, Premoderation::None, true, 0, true),
+        (guest, Premoderation::None, false, 0, false),
+        (guest, Premoderation::All, false, 0, true),
+    ];
+    for (who, premoderation, hold_guests, published, expected) in cases {
+        assert_eq!(
+            held(&who, premoderation, hold_guests, published),
+            expected,
+            "{who:?} {premoderation:?} {hold_guests} {published}"
+        );
+    }
+}
