@@ -23,6 +23,7 @@ use crate::web::auth::{Asker, Authenticated, MaybeAuthenticated};
 use crate::web::client;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
     /// The page, from 1 (the default) to 1000.
@@ -44,9 +45,26 @@ fn optional_body<T: DeserializeOwned + Default>(bytes: &[u8]) -> Result<T, AppEr
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
-    serde_json::from_slice(bytes).map_err(|e| {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
         AppError::bad_request("invalid_body", format!("The body could not be read: {e}"))
-    })
+    })?;
+    object(value, "invalid_body")
+}
+
+/// A JSON object as `T`. Serde reads a struct from an array too (`[null, null]` as a change
+/// of nothing), so a body whose fields are all optional is checked to be an object first.
+fn object<T: DeserializeOwned>(
+    value: serde_json::Value,
+    code: &'static str,
+) -> Result<T, AppError> {
+    if !value.is_object() {
+        return Err(AppError::bad_request(
+            code,
+            "The body must be a JSON object.",
+        ));
+    }
+    serde_json::from_value(value)
+        .map_err(|e| AppError::bad_request(code, format!("The body could not be read: {e}")))
 }
 
 /// The group's notice board, my rejected posts' reasons, and a page of topics (pinned
@@ -55,6 +73,7 @@ fn optional_body<T: DeserializeOwned + Default>(bytes: &[u8]) -> Result<T, AppEr
     params(("slug" = String, Path, description = "The group's slug."), PageQuery),
     security((), ("bearer" = [])),
     responses((status = 200, body = TopicList, description = "The forum's front page."),
+        (status = 400, body = ErrorBody, description = "`invalid_query`: a page out of 1-1000."),
         (status = 401, body = ErrorBody, description = "`login_required`."),
         (status = 403, body = ErrorBody, description = "`forbidden`: members only (or banned).")))]
 pub async fn list(
@@ -107,6 +126,7 @@ pub async fn create(
     params(("id" = String, Path, description = "The topic's id."), PageQuery),
     security((), ("bearer" = [])),
     responses((status = 200, body = TopicPage, description = "The topic."),
+        (status = 400, body = ErrorBody, description = "`invalid_query`: a page out of 1-1000."),
         (status = 401, body = ErrorBody, description = "`login_required`."),
         (status = 403, body = ErrorBody, description = "`forbidden`.")))]
 pub async fn show(
@@ -136,9 +156,10 @@ pub async fn change(
     state: web::Data<AppState>,
     Authenticated(session): Authenticated,
     id: web::Path<String>,
-    body: web::Json<TopicChange>,
+    body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, AppError> {
-    let topic = topics::change(&state, &session, &id, body.into_inner()).await?;
+    let change: TopicChange = object(body.into_inner(), "invalid_json")?;
+    let topic = topics::change(&state, &session, &id, change).await?;
     Ok(HttpResponse::Ok().json(topic))
 }
 
@@ -199,11 +220,12 @@ pub async fn edit(
     state: web::Data<AppState>,
     Authenticated(session): Authenticated,
     id: web::Path<String>,
-    body: web::Json<PostChange>,
+    body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, AppError> {
+    let change: PostChange = object(body.into_inner(), "invalid_json")?;
     let source = client::source_key(&req, &state.settings.server.trusted_proxies);
     count_write(&state, source, Some(&session), Attempt::Post)?;
-    let done = posts::edit(&state, &session, &id, body.into_inner()).await?;
+    let done = posts::edit(&state, &session, &id, change).await?;
     Ok(if done.held {
         HttpResponse::Accepted().json(done)
     } else {
@@ -244,9 +266,10 @@ pub async fn hide(
     state: web::Data<AppState>,
     Authenticated(session): Authenticated,
     id: web::Path<String>,
-    body: web::Json<Removal>,
+    body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, AppError> {
-    posts::hide(&state, &session, &id, true, body.into_inner()).await?;
+    let removal: Removal = object(body.into_inner(), "invalid_json")?;
+    posts::hide(&state, &session, &id, true, removal).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

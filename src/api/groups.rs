@@ -174,6 +174,7 @@ pub async fn rename(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct LeaveQuery {
     /// What happens to what I wrote here: `delete`, or `anonymise` (the default: kept under

@@ -142,15 +142,20 @@ pub async fn edit(
 
 /// Whether `post` is the opening post of `topic`, written by the topic's opener.
 fn opened_by(conn: &mut DbConnection, post: &PostRow, topic: &TopicRow) -> Result<bool, AppError> {
+    Ok(is_opening(conn, post, topic)?
+        && topic.author_membership.is_some()
+        && topic.author_membership == post.author_membership)
+}
+
+/// Whether `post` is the first post of `topic`.
+fn is_opening(conn: &mut DbConnection, post: &PostRow, topic: &TopicRow) -> Result<bool, AppError> {
     let first: Option<String> = posts::table
         .filter(posts::topic_id.eq(&topic.id))
         .order(posts::position)
         .select(posts::id)
         .first(conn)
         .optional()?;
-    Ok(first.as_deref() == Some(post.id.as_str())
-        && topic.author_membership.is_some()
-        && topic.author_membership == post.author_membership)
+    Ok(first.as_deref() == Some(post.id.as_str()))
 }
 
 /// The author's name for a log line about them, if they are still a member.
@@ -303,17 +308,10 @@ pub async fn review(
                     diesel::update(posts::table.find(&post.id))
                         .set(posts::state.eq(PostState::Visible))
                         .execute(conn)?;
-                    // The topic appears with its opening post, not with a reply.
-                    let earlier: i64 = posts::table
-                        .filter(posts::topic_id.eq(&topic.id))
-                        .filter(posts::position.lt(post.position))
-                        .count()
-                        .get_result(conn)?;
+                    // The topic is published with its opening post, not with a reply.
+                    let held = topic.held && !is_opening(conn, &post, &topic)?;
                     diesel::update(topics::table.find(&topic.id))
-                        .set((
-                            topics::held.eq(topic.held && earlier > 0),
-                            topics::last_post_at.eq(now),
-                        ))
+                        .set((topics::held.eq(held), topics::last_post_at.eq(now)))
                         .execute(conn)?;
                     count_published(conn, post.author_membership.as_deref())?;
                     log_about(conn, access, &post, ModlogAction::PostApproved, None, None)

@@ -730,3 +730,187 @@ impl TestApp {
         body["code"].as_str().unwrap().to_string()
     }
 }
+
+impl TestDatabase {
+    /// Every row of `table`, as JSON objects (see [`TestDatabase::rows`]).
+    pub fn rows_in(&self, table: &str) -> Vec<Value> {
+        self.rows()
+            .into_iter()
+            .filter(|(t, _)| t == table)
+            .map(|(_, row)| row)
+            .collect()
+    }
+}
+
+/// The forum, driven as a client would drive it. `None` as a token is a guest.
+impl TestApp {
+    /// `method path` as `token` (or a guest), from a source address of its own.
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> reqwest::Response {
+        let mut request = self
+            .api
+            .request(method, self.url(path))
+            .header("x-forwarded-for", unique_source());
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.unwrap()
+    }
+
+    /// `GET path` as `token` (or a guest).
+    pub async fn read(&self, token: Option<&str>, path: &str) -> reqwest::Response {
+        self.call(reqwest::Method::GET, path, token, None).await
+    }
+
+    /// `GET path` as `token`, which must answer 200; its JSON body.
+    pub async fn read_ok(&self, token: Option<&str>, path: &str) -> Value {
+        let response = self.read(token, path).await;
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        assert_eq!(status, 200, "GET {path}: {text}");
+        serde_json::from_str(&text).unwrap()
+    }
+
+    /// Opens a topic in `slug` with `title` and `body`.
+    pub async fn topic(
+        &self,
+        token: Option<&str>,
+        slug: &str,
+        title: &str,
+        body: &str,
+    ) -> reqwest::Response {
+        self.topic_with(token, slug, json!({"title": title, "body": body}))
+            .await
+    }
+
+    /// Opens a topic in `slug` with the whole request `body`.
+    pub async fn topic_with(
+        &self,
+        token: Option<&str>,
+        slug: &str,
+        body: Value,
+    ) -> reqwest::Response {
+        let path = format!("/api/v1/groups/{slug}/topics");
+        self.call(reqwest::Method::POST, &path, token, Some(&body))
+            .await
+    }
+
+    /// Replies `body` in topic `topic_id`.
+    pub async fn reply(
+        &self,
+        token: Option<&str>,
+        topic_id: &str,
+        body: &str,
+    ) -> reqwest::Response {
+        self.reply_with(token, topic_id, json!({"body": body}))
+            .await
+    }
+
+    /// Replies in topic `topic_id` with the whole request `body`.
+    pub async fn reply_with(
+        &self,
+        token: Option<&str>,
+        topic_id: &str,
+        body: Value,
+    ) -> reqwest::Response {
+        let path = format!("/api/v1/topics/{topic_id}/posts");
+        self.call(reqwest::Method::POST, &path, token, Some(&body))
+            .await
+    }
+
+    /// A write that must be published (201) or held (202, `held`): (topic id, post id).
+    pub async fn written(&self, response: reqwest::Response, held: bool) -> (String, String) {
+        let status = response.status();
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(status, if held { 202 } else { 201 }, "{body}");
+        assert_eq!(body["held"], held, "{body}");
+        (
+            body["topic_id"].as_str().unwrap().to_string(),
+            body["post_id"].as_str().unwrap().to_string(),
+        )
+    }
+
+    /// Opens a topic that is published at once (201): (topic id, post id).
+    pub async fn published(
+        &self,
+        token: &str,
+        slug: &str,
+        title: &str,
+        body: &str,
+    ) -> (String, String) {
+        let response = self.topic(Some(token), slug, title, body).await;
+        self.written(response, false).await
+    }
+
+    /// Replies, published at once (201); the post's id.
+    pub async fn replied(&self, token: &str, topic_id: &str, body: &str) -> String {
+        let response = self.reply(Some(token), topic_id, body).await;
+        self.written(response, false).await.1
+    }
+
+    /// The topic list of `slug` as `token` sees it (must be 200).
+    pub async fn topics(&self, token: Option<&str>, slug: &str) -> Value {
+        self.read_ok(token, &format!("/api/v1/groups/{slug}/topics"))
+            .await
+    }
+
+    /// A topic's page as `token` sees it (must be 200).
+    pub async fn topic_page(&self, token: Option<&str>, topic_id: &str) -> Value {
+        self.read_ok(token, &format!("/api/v1/topics/{topic_id}"))
+            .await
+    }
+
+    /// A leader sets the group's pre-moderation (must be 200).
+    pub async fn premoderate(&self, leader: &str, slug: &str, settings: Value) {
+        let response = self
+            .call(
+                reqwest::Method::PUT,
+                &format!("/api/v1/groups/{slug}/premoderation"),
+                Some(leader),
+                Some(&settings),
+            )
+            .await;
+        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    }
+
+    /// A leader approves or rejects the held post `post_id` (`{"approve":..,"reason"?}`).
+    pub async fn review(&self, leader: &str, post_id: &str, body: Value) -> reqwest::Response {
+        let path = format!("/api/v1/posts/{post_id}/review");
+        self.call(reqwest::Method::POST, &path, Some(leader), Some(&body))
+            .await
+    }
+
+    /// `token` reports the post `post_id` for `reason`.
+    pub async fn report(
+        &self,
+        token: Option<&str>,
+        post_id: &str,
+        reason: &str,
+    ) -> reqwest::Response {
+        let path = format!("/api/v1/posts/{post_id}/reports");
+        let body = json!({"reason": reason, "note": "voor de leiders"});
+        self.call(reqwest::Method::POST, &path, token, Some(&body))
+            .await
+    }
+
+    /// Folds SQLite's write-ahead log into the file and truncates it (a no-op on
+    /// PostgreSQL), so [`TestDatabase::dump`] sees what a deletion left behind.
+    pub async fn checkpoint(&self) {
+        let url = self.db.url.clone();
+        tokio::task::spawn_blocking(move || {
+            let settings = kring::configuration::Settings::for_tests(&url);
+            let db = kring::db::Db::connect(&settings.database).unwrap();
+            db.checkpoint_blocking().unwrap();
+        })
+        .await
+        .unwrap();
+    }
+}

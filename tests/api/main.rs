@@ -8,6 +8,7 @@ mod browser;
 mod cli;
 mod errors;
 mod export;
+mod forum;
 mod groups;
 mod names;
 mod openapi;

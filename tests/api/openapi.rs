@@ -438,7 +438,8 @@ struct FuzzWorld {
     /// A fresh account for logging in and out (its sessions may end at any time).
     visitor: String,
     slugs: Vec<String>,
-    /// Memberships, a waiting join request and invites.
+    /// Memberships, a waiting join request, invites, and the forum's topics, posts,
+    /// reports and announcements.
     ids: Vec<String>,
 }
 
@@ -495,6 +496,31 @@ async fn fuzz_world(app: &TestApp) -> FuzzWorld {
             let body: Value = joined.json().await.unwrap();
             ids.push(body["membership"]["id"].as_str().unwrap().to_string());
         }
+        // The forum: a topic with its opening post, a reply, a report and an announcement.
+        let (topic, opening) = app
+            .published(&leader, slug, "Welkom", "Fijn dat je er bent.")
+            .await;
+        let poster = if mode == "closed" { &leader } else { &member };
+        let reply = app.replied(poster, &topic, "Dank je wel.").await;
+        ids.extend([topic, opening.clone(), reply]);
+        if mode != "closed" {
+            let report = post(
+                app,
+                &member,
+                &format!("/api/v1/posts/{opening}/reports"),
+                json!({"reason": "off_topic"}),
+            )
+            .await;
+            ids.push(report["id"].as_str().unwrap().to_string());
+        }
+        let announcement = post(
+            app,
+            &leader,
+            &format!("/api/v1/groups/{slug}/announcements"),
+            json!({"title": "Volgende keer", "body": "Dinsdag."}),
+        )
+        .await;
+        ids.push(announcement["id"].as_str().unwrap().to_string());
     }
     let applied = app
         .join(

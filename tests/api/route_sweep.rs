@@ -1,9 +1,13 @@
 //! Every read route of a group, for every role, in every kind of group, answers as the policy
 //! decides for the access rule the route declares in the inventory. Ties what the inventory
-//! says to what the handlers do.
+//! says to what the handlers do. Forum routes are decided by `policy::decide_on_content`
+//! with no facts about content (`Content::NONE`); a topic's page is swept with a topic of
+//! each group.
+
+use std::collections::HashMap;
 
 use kring::policy::{
-    self, AccessSettings, AccountRole, Action, Actor, Decision, Denial, GroupFacts, JoinPolicy,
+    self, AccessSettings, AccountRole, Actor, Content, Decision, Denial, GroupFacts, JoinPolicy,
     Mode, Relation, Stage,
 };
 use kring::web::routes::{self, Access};
@@ -68,6 +72,8 @@ async fn every_group_read_route_answers_as_the_policy_decides(app: TestApp) {
     let leader_login = "sweep_leader";
     app.register(leader_login).await;
     let leader = app.login(leader_login, crate::helpers::PASSWORD).await;
+    // A topic in each group, for the routes of one topic.
+    let mut topics: HashMap<&str, String> = HashMap::new();
     for (slug, mode, policy, listed) in groups {
         let policy_name = (mode == Mode::Closed).then_some(policy.as_str());
         app.group(&sp, slug, mode.as_str(), policy_name, listed)
@@ -106,6 +112,10 @@ async fn every_group_read_route_answers_as_the_policy_decides(app: TestApp) {
                 assert_eq!(ban.status(), 200);
             }
         }
+        let (topic, _) = app
+            .published(&leader, slug, "Sweep", "Een onderwerp om te lezen.")
+            .await;
+        topics.insert(slug, topic);
     }
     let roles = [
         Role {
@@ -154,26 +164,30 @@ async fn every_group_read_route_answers_as_the_policy_decides(app: TestApp) {
         .into_iter()
         .filter(|r| r.method == actix_web::http::Method::GET)
         .filter(|r| {
-            r.path.contains("{slug}")
+            (r.path.contains("{slug}")
                 && r.path.matches('{').count() == 1
-                && (r.path.starts_with("/api/v1/groups/") || r.path.starts_with("/g/"))
+                && (r.path.starts_with("/api/v1/groups/") || r.path.starts_with("/g/")))
+                || r.path == "/api/v1/topics/{id}"
         })
         .collect();
-    assert!(reads.len() >= 10, "only {} group read routes", reads.len());
+    assert!(reads.len() >= 15, "only {} group read routes", reads.len());
+    let forum_reads = reads
+        .iter()
+        .filter(|r| r.access.iter().any(|a| matches!(a, Access::Forum(_))))
+        .count();
+    assert!(forum_reads >= 5, "only {forum_reads} forum read routes");
     let mut failures = vec![];
     let mut checked = 0;
     for route in &reads {
-        let actions: Vec<Action> = route
+        let rules: Vec<Access> = route
             .access
             .iter()
-            .filter_map(|a| match a {
-                Access::Group(action) => Some(*action),
-                _ => None,
-            })
+            .filter(|a| matches!(a, Access::Group(_) | Access::Forum(_)))
+            .copied()
             .collect();
         assert!(
-            !actions.is_empty(),
-            "{} declares no group action",
+            !rules.is_empty(),
+            "{} declares no group or forum action",
             route.path
         );
         for (slug, mode, join_policy, listed) in groups {
@@ -185,11 +199,20 @@ async fn every_group_read_route_answers_as_the_policy_decides(app: TestApp) {
                 },
                 stage: Stage::Led,
             };
-            let path = route.path.replace("{slug}", slug);
+            let path = route
+                .path
+                .replace("{slug}", slug)
+                .replace("{id}", &topics[slug]);
             for role in &roles {
-                let decisions: Vec<Decision> = actions
+                let decisions: Vec<Decision> = rules
                     .iter()
-                    .map(|a| policy::decide(&role.actor, &facts, *a))
+                    .map(|rule| match rule {
+                        Access::Group(action) => policy::decide(&role.actor, &facts, *action),
+                        Access::Forum(action) => {
+                            policy::decide_on_content(&role.actor, &facts, Content::NONE, *action)
+                        }
+                        _ => unreachable!(),
+                    })
                     .collect();
                 let mut request = app.api.get(app.url(&path));
                 if let Some(token) = &role.token {
@@ -197,9 +220,14 @@ async fn every_group_read_route_answers_as_the_policy_decides(app: TestApp) {
                 }
                 let status = request.send().await.unwrap().status().as_u16();
                 // What the same person gets for a group that does not exist at all.
-                let mut missing = app
-                    .api
-                    .get(app.url(&route.path.replace("{slug}", "no-such-group")));
+                let mut missing = app.api.get(
+                    app.url(
+                        &route
+                            .path
+                            .replace("{slug}", "no-such-group")
+                            .replace("{id}", "no-such-topic"),
+                    ),
+                );
                 if let Some(token) = &role.token {
                     missing = missing.bearer_auth(token);
                 }
