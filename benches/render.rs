@@ -55,6 +55,10 @@ Over de medicatie: bespreek de bijwerkingen gerust met je arts, ook als ze klein
 mij werd de dosis na twee maanden aangepast en dat maakte een groot verschil voor mijn \
 slaap. Iedereen is anders, dus neem dit niet als advies, alleen als ervaring.
 
+Wat ook hielp: de bijeenkomsten van de groep zelf. De eerste keer zat ik vooral te \
+luisteren, en dat is helemaal goed. Niemand verwacht dat je meteen je hele verhaal vertelt. \
+Neem gerust iemand mee als dat prettiger voelt.
+
 Als je wilt, kunnen we donderdag na de online bijeenkomst nog even napraten in de chat. Ik \
 ben er meestal tot een uur of negen. Zorg goed voor jezelf, en laat gerust weten hoe het \
 gaat.
@@ -69,6 +73,7 @@ fn main() {
         "the post is {} bytes",
         POST.len()
     );
+    let busy_before = cpu_busy_before();
     let criterion_dir = target_dir().join("criterion");
     let mut criterion = Criterion::default()
         .output_directory(&criterion_dir)
@@ -119,6 +124,10 @@ fn main() {
     let _ = writeln!(section, "- Machine: {}", machine());
     let _ = writeln!(section, "- Command: `{COMMAND}`");
     let _ = writeln!(section, "- Revision: {}", revision());
+    let _ = writeln!(
+        section,
+        "- CPU use by other processes in the second before the run: {busy_before}"
+    );
     let _ = writeln!(
         section,
         "- Setup: release profile (thin LTO), one thread. The post is a {} byte Dutch forum \
@@ -274,6 +283,33 @@ fn criterion_mean(dir: &std::path::Path, function: &str) -> String {
         }
         _ => format!("unknown (no {})", path.display()),
     }
+}
+
+/// How busy the CPUs are before the run (other processes), in percent, over one second.
+fn cpu_busy_before() -> String {
+    fn sample() -> Option<(u64, u64)> {
+        let stat = std::fs::read_to_string("/proc/stat").ok()?;
+        let fields: Vec<u64> = stat
+            .lines()
+            .next()?
+            .split_whitespace()
+            .skip(1)
+            .filter_map(|f| f.parse().ok())
+            .collect();
+        // user nice system idle iowait ...
+        let idle = fields.get(3)? + fields.get(4).copied().unwrap_or(0);
+        Some((fields.iter().sum(), idle))
+    }
+    let Some((total0, idle0)) = sample() else {
+        return "unknown".into();
+    };
+    std::thread::sleep(Duration::from_secs(1));
+    let Some((total1, idle1)) = sample() else {
+        return "unknown".into();
+    };
+    let total = total1.saturating_sub(total0).max(1);
+    let busy = total.saturating_sub(idle1.saturating_sub(idle0));
+    format!("{:.0} %", busy as f64 * 100.0 / total as f64)
 }
 
 fn target_dir() -> PathBuf {

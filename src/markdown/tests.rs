@@ -476,6 +476,18 @@ fn input_over_the_backstop_is_cut_on_a_character_boundary() {
 }
 
 #[test]
+fn a_body_far_over_the_cap_is_cut_before_it_is_parsed() {
+    // 5,000 list lines, each indented two more: 25 MB, which the API refuses anyway.
+    let deep: String = (0..5_000)
+        .map(|level| format!("{}- x\n", "  ".repeat(level)))
+        .collect();
+    assert!(deep.len() > 300 * INPUT_BACKSTOP_BYTES);
+    let html = render(&deep);
+    assert_well_formed(&FULL_CLEANER, html.as_str(), "5,000 nested list lines");
+    assert!(html.as_str().len() < 2 * INPUT_BACKSTOP_BYTES);
+}
+
+#[test]
 fn sanitized_html_round_trips_through_a_text_column() {
     use diesel::prelude::*;
     use diesel::sqlite::SqliteConnection;
