@@ -794,6 +794,35 @@ async fn displayed(c: &Client, css: &str) -> bool {
         .unwrap()
 }
 
+/// Clicks `element` (a form's button) and waits until another page has replaced this one:
+/// for forms that come back to the page they are on, where the heading does not change.
+async fn click_to_reload(c: &Client, element: fantoccini::elements::Element) {
+    let old = c.find(Locator::Css("html")).await.unwrap();
+    element.click().await.unwrap();
+    for _ in 0..100 {
+        if old.tag_name().await.is_err() {
+            c.wait()
+                .at_most(Duration::from_secs(10))
+                .for_element(Locator::Css("footer.site"))
+                .await
+                .unwrap();
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the page did not change after the click");
+}
+
+async fn click_css_to_reload(c: &Client, css: &str) {
+    let element = c
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    click_to_reload(c, element).await;
+}
+
 /// On a phone client: the page shown fits it.
 async fn fits(c: &Client, phone: bool) {
     if phone {
@@ -912,14 +941,18 @@ async fn forum_journey(c: &Client, app: &TestApp, javascript: bool, phone: bool)
             .as_deref(),
         Some(format!("/t/{}", g.spam_topic).as_str())
     );
-    items[0]
+    let hide = items[0]
         .find(Locator::Css("button.hide-post"))
         .await
-        .unwrap()
-        .click()
-        .await
         .unwrap();
+    click_to_reload(c, hide).await;
     heading_is(c, "Wachtrij").await;
+    // Hiding the post settled the worry; the spam report still waits.
+    assert_eq!(texts(c, ".queue-item .reason").await, ["Reclame of spam"]);
+    assert!(c.find(Locator::Css("#worried-mark")).await.is_err());
+    c.goto(&app.url(&format!("/g/{slug}"))).await.unwrap();
+    heading_is(c, "Groep praatgroep").await;
+    assert!(c.find(Locator::Css("#worried-mark")).await.is_err());
 
     // The leader still reads the post, marked hidden for members.
     c.goto(&topic_url).await.unwrap();
@@ -948,7 +981,7 @@ async fn forum_journey(c: &Client, app: &TestApp, javascript: bool, phone: bool)
         .unwrap();
     click(c, "#premoderation-form input[value=first_posts]").await;
     fill(c, "#first_posts", "1").await;
-    click(c, "#premoderation-form button[type=submit]").await;
+    click_css_to_reload(c, "#premoderation-form button[type=submit]").await;
     heading_is(c, "Wachtrij").await;
     let checked = c
         .find(Locator::Css("#premoderation-form input[value=first_posts]"))
@@ -962,7 +995,7 @@ async fn forum_journey(c: &Client, app: &TestApp, javascript: bool, phone: bool)
     // ...and an announcement for the notice board.
     fill(c, "#a_title", "Bijeenkomst verplaatst").await;
     fill(c, "#a_body", "Dinsdag zitten we in **de bibliotheek**.").await;
-    click(c, "#new-announcement button[type=submit]").await;
+    click_css_to_reload(c, "#new-announcement button[type=submit]").await;
     heading_is(c, "Wachtrij").await;
     assert!(
         text(c, "#prikbord-beheer .announcement h3")
@@ -1036,7 +1069,7 @@ async fn forum_journey(c: &Client, app: &TestApp, javascript: bool, phone: bool)
     let waiting = text(c, ".queue-item[data-kind=held_post]").await;
     assert!(waiting.contains("Sterkte, Anna."), "{waiting}");
     fits(c, phone).await;
-    click(c, ".queue-item[data-kind=held_post] button.approve").await;
+    click_css_to_reload(c, ".queue-item[data-kind=held_post] button.approve").await;
     heading_is(c, "Wachtrij").await;
     assert!(
         c.find(Locator::Css(".queue-item[data-kind=held_post]"))
