@@ -61,7 +61,13 @@ fn driver() -> Option<Driver> {
 }
 
 async fn connect(driver: &Driver) -> Client {
-    connect_with(driver, None).await
+    connect_with(driver, None, true).await
+}
+
+/// A Chromium that runs no JavaScript at all (the pages must work without it). WebDriver
+/// itself still reads the page.
+async fn connect_without_js(driver: &Driver) -> Client {
+    connect_with(driver, None, false).await
 }
 
 /// The width of the phone the pages must fit, in CSS pixels (an iPhone 12 to 15).
@@ -74,10 +80,14 @@ async fn connect_phone(driver: &Driver) -> Client {
     let phone = serde_json::json!({
         "deviceMetrics": {"width": PHONE_WIDTH, "height": 844, "pixelRatio": 3.0, "touch": true}
     });
-    connect_with(driver, Some(phone)).await
+    connect_with(driver, Some(phone), true).await
 }
 
-async fn connect_with(driver: &Driver, mobile_emulation: Option<serde_json::Value>) -> Client {
+async fn connect_with(
+    driver: &Driver,
+    mobile_emulation: Option<serde_json::Value>,
+    javascript: bool,
+) -> Client {
     let chromium = std::env::var("KRING_TEST_CHROMIUM").unwrap_or(CHROMIUM.into());
     let mut options = serde_json::json!({
         "binary": chromium,
@@ -90,6 +100,10 @@ async fn connect_with(driver: &Driver, mobile_emulation: Option<serde_json::Valu
     });
     if let Some(emulation) = mobile_emulation {
         options["mobileEmulation"] = emulation;
+    }
+    if !javascript {
+        options["prefs"] =
+            serde_json::json!({"profile.managed_default_content_settings.javascript": 2});
     }
     let mut caps = serde_json::Map::new();
     caps.insert("goog:chromeOptions".into(), options);
@@ -691,4 +705,428 @@ async fn a_new_visitor_joins_an_unlisted_group_from_its_invite_card_on_a_phone()
         tokio::time::timeout(Duration::from_secs(120), invite_card_journey(&client, &app)).await;
     let _ = client.close().await;
     result.expect("the invite card journey finished in time");
+}
+
+/// The group of the forum journeys, set up over the API: a leader, Anna and Bram (members),
+/// an invite code for a member who joins later, and Anna's first topic already reported by
+/// Bram as spam, so that the "I'm worried" report made later must overtake it in the queue.
+struct ForumGroup {
+    slug: &'static str,
+    spam_topic: String,
+    later_code: String,
+    bram: String,
+}
+
+async fn forum_group(app: &TestApp) -> ForumGroup {
+    use serde_json::{Value, json};
+    let slug = "praatgroep";
+    let sp = app.steunpunt_admin().await;
+    app.group(&sp, slug, "closed", Some("invite"), true).await;
+    let mut tokens: Vec<String> = vec![];
+    for (login, name) in [
+        ("leider_fien", "Begeleider_Fien"),
+        ("anna", "Anna"),
+        ("bram", "Bram"),
+    ] {
+        app.register(login).await;
+        let token = app.login(login, crate::helpers::PASSWORD).await;
+        // The steunpunt appoints the leader; the leader invites the members.
+        let code = match tokens.first() {
+            None => app.invite(&sp, slug, "leader", 1).await,
+            Some(leader) => app.invite(leader, slug, "member", 1).await,
+        };
+        app.joined(
+            &token,
+            slug,
+            json!({"display_name": name, "invite_code": code}),
+        )
+        .await;
+        tokens.push(token);
+    }
+    let [leader, anna, bram] = <[String; 3]>::try_from(tokens).unwrap();
+    let later_code = app.invite(&leader, slug, "member", 1).await;
+
+    let posted = app
+        .send_json(
+            reqwest::Method::POST,
+            &format!("/api/v1/groups/{slug}/topics"),
+            &anna,
+            Some(&json!({"title": "Fietstocht zaterdag", "body": "Wie fietst er mee?"})),
+        )
+        .await;
+    assert_eq!(posted.status(), 201, "{}", posted.text().await.unwrap());
+    let posted: Value = posted.json().await.unwrap();
+    let reported = app
+        .send_json(
+            reqwest::Method::POST,
+            &format!(
+                "/api/v1/posts/{}/reports",
+                posted["post_id"].as_str().unwrap()
+            ),
+            &bram,
+            Some(&json!({"reason": "spam"})),
+        )
+        .await;
+    assert_eq!(reported.status(), 201, "{}", reported.text().await.unwrap());
+    ForumGroup {
+        slug,
+        spam_topic: posted["topic_id"].as_str().unwrap().to_string(),
+        later_code,
+        bram,
+    }
+}
+
+/// The text of every element that matches `css` (now, without waiting).
+async fn texts(c: &Client, css: &str) -> Vec<String> {
+    let mut out = vec![];
+    for element in c.find_all(Locator::Css(css)).await.unwrap() {
+        out.push(element.text().await.unwrap());
+    }
+    out
+}
+
+async fn displayed(c: &Client, css: &str) -> bool {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .is_displayed()
+        .await
+        .unwrap()
+}
+
+/// Clicks `element` (a form's button) and waits until another page has replaced this one:
+/// for forms that come back to the page they are on, where the heading does not change.
+async fn click_to_reload(c: &Client, element: fantoccini::elements::Element) {
+    let old = c.find(Locator::Css("html")).await.unwrap();
+    element.click().await.unwrap();
+    for _ in 0..100 {
+        if old.tag_name().await.is_err() {
+            c.wait()
+                .at_most(Duration::from_secs(10))
+                .for_element(Locator::Css("footer.site"))
+                .await
+                .unwrap();
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the page did not change after the click");
+}
+
+async fn click_css_to_reload(c: &Client, css: &str) {
+    let element = c
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    click_to_reload(c, element).await;
+}
+
+/// On a phone client: the page shown fits it.
+async fn fits(c: &Client, phone: bool) {
+    if phone {
+        assert_page_fits_phone(c).await;
+    }
+}
+
+/// A member posts with a content warning, another reports it as "worried", a leader sees it
+/// first in the queue and hides it; with pre-moderation a new member's post is held and then
+/// approved; a leader's announcement stands on the group page. With JavaScript or without
+/// (`javascript`); on a phone (`phone`), where the topic and the review page must fit.
+async fn forum_journey(c: &Client, app: &TestApp, javascript: bool, phone: bool) {
+    let g = forum_group(app).await;
+    let slug = g.slug;
+
+    // Anna opens a topic with Markdown and a content warning.
+    log_in(c, app, "anna").await;
+    c.goto(&app.url(&format!("/g/{slug}/forum"))).await.unwrap();
+    heading_is(c, "Forum").await;
+    fill(c, "#title", "Een zware week").await;
+    fill(
+        c,
+        "#body",
+        "Het gaat **niet goed** met me.\n\n- slecht geslapen\n- veel gepiekerd",
+    )
+    .await;
+    fill(c, "#content_warning", "gaat over somberheid").await;
+    click(c, "#new-topic button[type=submit]").await;
+    assert_eq!(text(c, "#topic-title").await, "Een zware week");
+    let topic_url = c.current_url().await.unwrap().to_string();
+    let post = c
+        .find(Locator::Css("article.post"))
+        .await
+        .unwrap()
+        .attr("data-post")
+        .await
+        .unwrap()
+        .expect("the post has an id");
+    let at = format!("#p-{post}");
+    let summary = text(c, &format!("{at} details.cw summary")).await;
+    assert!(summary.contains("Let op:"), "{summary}");
+    assert!(summary.contains("gaat over somberheid"), "{summary}");
+    assert!(
+        !displayed(c, &format!("{at} details.cw .body")).await,
+        "the body is folded away under its warning"
+    );
+    click(c, &format!("{at} details.cw summary")).await;
+    assert!(displayed(c, &format!("{at} details.cw .body")).await);
+    assert_eq!(
+        text(c, &format!("{at} details.cw .body strong")).await,
+        "niet goed"
+    );
+    assert_eq!(texts(c, &format!("{at} .body li")).await.len(), 2);
+    fits(c, phone).await;
+    // kring.js remembers what was read, in this browser only: proof of whether it ran.
+    let seen = c
+        .execute(
+            "return localStorage.getItem('kring.seen.' + arguments[0])",
+            vec![topic_url.rsplit('/').next().unwrap().into()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(!seen.is_null(), javascript, "kring.js ran: {seen}");
+    log_out(c).await;
+
+    // Bram is worried about her and says so.
+    log_in(c, app, "bram").await;
+    c.goto(&topic_url).await.unwrap();
+    click(c, &format!("{at} details.report summary")).await;
+    click(c, &format!("{at} details.report input[value=worried]")).await;
+    let label = text(
+        c,
+        &format!("{at} details.report label:has(input[value=worried])"),
+    )
+    .await;
+    assert_eq!(label, "Ik maak me zorgen om deze persoon");
+    fill(c, &format!("#note-{post}"), "Ze klinkt heel somber.").await;
+    click(c, &format!("{at} details.report button[type=submit]")).await;
+    assert!(
+        text(c, "#notice")
+            .await
+            .contains("De begeleiders zien je melding"),
+    );
+    log_out(c).await;
+
+    // The leader sees the worried mark at once, and the worry first in the queue.
+    log_in(c, app, "leider_fien").await;
+    c.goto(&app.url(&format!("/g/{slug}"))).await.unwrap();
+    assert!(text(c, "#worried-mark").await.contains("zorgen om een lid"));
+    click(c, "#worried-mark a").await;
+    heading_is(c, "Wachtrij").await;
+    fits(c, phone).await;
+    let items = c.find_all(Locator::Css(".queue-item")).await.unwrap();
+    assert_eq!(items.len(), 2, "the worry and the older spam report");
+    let reasons = texts(c, ".queue-item .reason").await;
+    assert_eq!(
+        reasons,
+        ["Ik maak me zorgen om deze persoon", "Reclame of spam"],
+        "worried first, though reported later"
+    );
+    assert!(
+        items[0]
+            .text()
+            .await
+            .unwrap()
+            .contains("Ze klinkt heel somber.")
+    );
+    assert_eq!(
+        items[1]
+            .find(Locator::Css("a"))
+            .await
+            .unwrap()
+            .attr("href")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some(format!("/t/{}", g.spam_topic).as_str())
+    );
+    let hide = items[0]
+        .find(Locator::Css("button.hide-post"))
+        .await
+        .unwrap();
+    click_to_reload(c, hide).await;
+    heading_is(c, "Wachtrij").await;
+    // Hiding the post settled the worry; the spam report still waits.
+    assert_eq!(texts(c, ".queue-item .reason").await, ["Reclame of spam"]);
+    assert!(c.find(Locator::Css("#worried-mark")).await.is_err());
+    c.goto(&app.url(&format!("/g/{slug}"))).await.unwrap();
+    heading_is(c, "Groep praatgroep").await;
+    assert!(c.find(Locator::Css("#worried-mark")).await.is_err());
+
+    // The leader still reads the post, marked hidden for members.
+    c.goto(&topic_url).await.unwrap();
+    assert_eq!(
+        text(c, &format!("{at} .hidden-mark")).await,
+        "Verborgen voor leden."
+    );
+    click(c, &format!("{at} details.cw summary")).await;
+    assert!(
+        text(c, &format!("{at} .body"))
+            .await
+            .contains("slecht geslapen")
+    );
+    c.goto(&app.url(&format!("/g/{slug}/beheer")))
+        .await
+        .unwrap();
+    assert!(
+        text(c, "#modlog")
+            .await
+            .contains("een bericht is verborgen door de begeleiders")
+    );
+
+    // From now on the first post of each new member waits for a leader.
+    c.goto(&app.url(&format!("/g/{slug}/wachtrij")))
+        .await
+        .unwrap();
+    click(c, "#premoderation-form input[value=first_posts]").await;
+    fill(c, "#first_posts", "1").await;
+    click_css_to_reload(c, "#premoderation-form button[type=submit]").await;
+    heading_is(c, "Wachtrij").await;
+    let checked = c
+        .find(Locator::Css("#premoderation-form input[value=first_posts]"))
+        .await
+        .unwrap()
+        .prop("checked")
+        .await
+        .unwrap();
+    assert_eq!(checked.as_deref(), Some("true"), "the choice is kept");
+
+    // ...and an announcement for the notice board.
+    fill(c, "#a_title", "Bijeenkomst verplaatst").await;
+    fill(c, "#a_body", "Dinsdag zitten we in **de bibliotheek**.").await;
+    click_css_to_reload(c, "#new-announcement button[type=submit]").await;
+    heading_is(c, "Wachtrij").await;
+    assert!(
+        text(c, "#prikbord-beheer .announcement h3")
+            .await
+            .contains("Bijeenkomst verplaatst")
+    );
+    log_out(c).await;
+
+    // A new member joins and replies: the reply waits.
+    app.register("cas").await;
+    let cas = app.login("cas", crate::helpers::PASSWORD).await;
+    app.joined(
+        &cas,
+        slug,
+        serde_json::json!({"display_name": "Cas", "invite_code": g.later_code}),
+    )
+    .await;
+    log_in(c, app, "cas").await;
+    c.goto(&topic_url).await.unwrap();
+    fill(c, "#reply-form #body", "Sterkte, Anna. Ik herken het.").await;
+    click(c, "#reply-form button[type=submit]").await;
+    assert!(
+        text(c, "#notice")
+            .await
+            .contains("wacht nu op een begeleider")
+    );
+    let held = text(c, "article.post.held").await;
+    assert!(held.contains("Sterkte, Anna."), "{held}");
+    assert!(held.contains("wacht op een begeleider"), "{held}");
+    log_out(c).await;
+
+    // Bram sees neither the hidden post nor the waiting reply; he sees the announcement.
+    log_in(c, app, "bram").await;
+    c.goto(&topic_url).await.unwrap();
+    assert_eq!(
+        text(c, &format!("{at} .hidden-mark")).await,
+        "Dit bericht is verborgen door de begeleiders."
+    );
+    assert!(c.find(Locator::Css(&format!("{at} .body"))).await.is_err());
+    assert!(!text(c, "#posts").await.contains("Sterkte"));
+    c.goto(&app.url(&format!("/g/{slug}"))).await.unwrap();
+    assert!(c.find(Locator::Css("#worried-mark")).await.is_err());
+    assert_eq!(
+        text(c, "#prikbord .announcement h3").await,
+        "Bijeenkomst verplaatst"
+    );
+    assert_eq!(text(c, "#prikbord strong").await, "de bibliotheek");
+    // The log's summary for members: what happened and why, not to whom.
+    let log: serde_json::Value = app
+        .get(&format!("/api/v1/groups/{slug}/modlog"), &g.bram)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let hidden: Vec<_> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "post_hidden")
+        .collect();
+    assert_eq!(hidden.len(), 1, "{log}");
+    assert_eq!(hidden[0]["category"], "worried", "{log}");
+    assert!(hidden[0].get("target").is_none(), "{log}");
+    log_out(c).await;
+
+    // The leader approves the reply from the queue.
+    log_in(c, app, "leider_fien").await;
+    c.goto(&app.url(&format!("/g/{slug}/wachtrij")))
+        .await
+        .unwrap();
+    let waiting = text(c, ".queue-item[data-kind=held_post]").await;
+    assert!(waiting.contains("Sterkte, Anna."), "{waiting}");
+    fits(c, phone).await;
+    click_css_to_reload(c, ".queue-item[data-kind=held_post] button.approve").await;
+    heading_is(c, "Wachtrij").await;
+    assert!(
+        c.find(Locator::Css(".queue-item[data-kind=held_post]"))
+            .await
+            .is_err()
+    );
+    log_out(c).await;
+
+    // Now Bram reads it.
+    log_in(c, app, "bram").await;
+    c.goto(&topic_url).await.unwrap();
+    assert!(text(c, "#posts").await.contains("Sterkte, Anna."));
+    fits(c, phone).await;
+    if phone {
+        // English words are longer.
+        click(c, "#switch-language").await;
+        let mut heading = String::new();
+        for _ in 0..100 {
+            heading = text(c, "#reply-heading").await;
+            if heading == "Reply" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(heading, "Reply");
+        assert_eq!(
+            text(c, &format!("{at} .hidden-mark")).await,
+            "This post was hidden by the leaders."
+        );
+        assert_page_fits_phone(c).await;
+    }
+}
+
+#[tokio::test]
+async fn a_worry_is_seen_first_and_posts_wait_for_a_leader_on_a_phone_in_chromium() {
+    let Some(driver) = driver() else { return };
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let client = connect_phone(&driver).await;
+    let result = tokio::time::timeout(
+        Duration::from_secs(90),
+        forum_journey(&client, &app, true, true),
+    )
+    .await;
+    let _ = client.close().await;
+    result.expect("the forum journey finished in time");
+}
+
+#[tokio::test]
+async fn the_forum_works_without_javascript_in_chromium() {
+    let Some(driver) = driver() else { return };
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let client = connect_without_js(&driver).await;
+    let result = tokio::time::timeout(
+        Duration::from_secs(90),
+        forum_journey(&client, &app, false, false),
+    )
+    .await;
+    let _ = client.close().await;
+    result.expect("the forum journey without JavaScript finished in time");
 }
