@@ -3,10 +3,13 @@
 //! PostgreSQL database. Production argon2id parameters; rate limits scaled out of the way.
 //!
 //! `cargo bench --bench http`. `KRING_BENCH_SECONDS` sets the seconds per scenario (default 5);
-//! `KRING_BENCH_ONLY=group,me` runs only the scenarios named so (and writes no results file);
-//! `KRING_TEST_POSTGRES_URL` the PostgreSQL server (default
-//! `postgres://postgres@127.0.0.1:5432/postgres`). Prints a markdown table and writes
-//! `benches/RESULTS.md`.
+//! `KRING_BENCH_ONLY=group,me` runs only the scenarios named so (and writes no results);
+//! `KRING_BENCH_ONLY=topic` only the topic page against its bare baseline (`http/topic.rs`,
+//! which needs `wrk` and `oha` installed, and skips what needs a missing one);
+//! `KRING_BENCH_TOPIC_PATH` the topic page's path (default `/t/{id}`, falling back to
+//! `/api/v1/topics/{id}` while that answers 404); `KRING_TEST_POSTGRES_URL` the PostgreSQL
+//! server (default `postgres://postgres@127.0.0.1:5432/postgres`). Prints markdown tables and
+//! writes its sections of `benches/RESULTS.md`, keeping the sections other benches wrote.
 
 use std::fmt::Write as _;
 use std::process::Command;
@@ -18,6 +21,9 @@ use diesel::prelude::*;
 use kring::configuration::Settings;
 use kring::startup::Application;
 use serde_json::{Value, json};
+
+#[path = "http/topic.rs"]
+mod topic;
 
 const CONCURRENCY: usize = 16;
 const WORKERS: usize = 2;
@@ -359,54 +365,7 @@ async fn setup_group(client: &reqwest::Client, base: &str, url: &str, leader: &s
         assert!(status.is_success(), "{path}: {status} {body}");
         body
     };
-    post(
-        "/api/v1/accounts",
-        None,
-        json!({"login": "bench_staf", "password": PASSWORD}),
-    )
-    .await;
-    let url = url.to_string();
-    tokio::task::spawn_blocking(move || {
-        use kring::db::schema::{accounts, steunpunt_admins, steunpunten};
-        let mut settings = Settings::load_from(None, &[]).expect("defaults");
-        settings.database.url = url;
-        let db = kring::db::Db::connect(&settings.database).expect("connect");
-        let mut conn = db.get_blocking().expect("a connection");
-        diesel::update(accounts::table.filter(accounts::login_name.eq("bench_staf")))
-            .set(accounts::role.eq(kring::policy::AccountRole::Staff))
-            .execute(&mut *conn)
-            .expect("make staff");
-        let (account, steunpunt): (String, String) = accounts::table
-            .filter(accounts::login_name.eq("bench_staf"))
-            .select(accounts::id)
-            .first::<String>(&mut *conn)
-            .map(|a| {
-                let sp = steunpunten::table
-                    .select(steunpunten::id)
-                    .first::<String>(&mut *conn)
-                    .expect("the default steunpunt");
-                (a, sp)
-            })
-            .expect("the staff account");
-        diesel::insert_into(steunpunt_admins::table)
-            .values((
-                steunpunt_admins::steunpunt_id.eq(steunpunt),
-                steunpunt_admins::account_id.eq(account),
-            ))
-            .execute(&mut *conn)
-            .expect("appoint");
-    })
-    .await
-    .expect("setup thread");
-    let staff = post(
-        "/api/v1/sessions",
-        None,
-        json!({"login": "bench_staf", "password": PASSWORD}),
-    )
-    .await["token"]
-        .as_str()
-        .expect("staff token")
-        .to_string();
+    let staff = staff_token(client, base, url).await;
     let home = Settings::load_from(None, &[])
         .expect("defaults")
         .steunpunt
@@ -468,6 +427,69 @@ async fn setup_group(client: &reqwest::Client, base: &str, url: &str, leader: &s
         )
         .await;
     }
+}
+
+/// A steunpunt admin's token: the account registered, made staff in the database (as the
+/// product makes staff through an instance admin), appointed, and logged in.
+async fn staff_token(client: &reqwest::Client, base: &str, url: &str) -> String {
+    let post = async |path: &str, body: Value| {
+        let response = client
+            .post(format!("{base}{path}"))
+            .json(&body)
+            .send()
+            .await
+            .expect("setup request");
+        let status = response.status();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        assert!(status.is_success(), "{path}: {status} {body}");
+        body
+    };
+    post(
+        "/api/v1/accounts",
+        json!({"login": "bench_staf", "password": PASSWORD}),
+    )
+    .await;
+    let url = url.to_string();
+    tokio::task::spawn_blocking(move || {
+        use kring::db::schema::{accounts, steunpunt_admins, steunpunten};
+        let mut settings = Settings::load_from(None, &[]).expect("defaults");
+        settings.database.url = url;
+        let db = kring::db::Db::connect(&settings.database).expect("connect");
+        let mut conn = db.get_blocking().expect("a connection");
+        diesel::update(accounts::table.filter(accounts::login_name.eq("bench_staf")))
+            .set(accounts::role.eq(kring::policy::AccountRole::Staff))
+            .execute(&mut *conn)
+            .expect("make staff");
+        let (account, steunpunt): (String, String) = accounts::table
+            .filter(accounts::login_name.eq("bench_staf"))
+            .select(accounts::id)
+            .first::<String>(&mut *conn)
+            .map(|a| {
+                let sp = steunpunten::table
+                    .select(steunpunten::id)
+                    .first::<String>(&mut *conn)
+                    .expect("the default steunpunt");
+                (a, sp)
+            })
+            .expect("the staff account");
+        diesel::insert_into(steunpunt_admins::table)
+            .values((
+                steunpunt_admins::steunpunt_id.eq(steunpunt),
+                steunpunt_admins::account_id.eq(account),
+            ))
+            .execute(&mut *conn)
+            .expect("appoint");
+    })
+    .await
+    .expect("setup thread");
+    post(
+        "/api/v1/sessions",
+        json!({"login": "bench_staf", "password": PASSWORD}),
+    )
+    .await["token"]
+        .as_str()
+        .expect("staff token")
+        .to_string()
 }
 
 fn shell(program: &str, args: &[&str]) -> String {
@@ -556,6 +578,64 @@ fn cpu_busy_before() -> String {
     format!("{:.0} %", busy as f64 * 100.0 / total as f64)
 }
 
+/// The words of `KRING_BENCH_ONLY`, lower case; `None` runs everything.
+fn only() -> Option<Vec<String>> {
+    std::env::var("KRING_BENCH_ONLY")
+        .ok()
+        .map(|only| only.split(',').map(|w| w.trim().to_lowercase()).collect())
+}
+
+const HTTP_HEADING: &str = "## HTTP scenarios (cargo bench --bench http)";
+const TOPIC_HEADING: &str = "## Topic page (cargo bench --bench http, KRING_BENCH_ONLY=topic)";
+
+/// Replaces the section under `heading` in RESULTS.md (or adds it), keeping every other
+/// `## ` section as it is: other benches write theirs into the same file.
+fn write_section(heading: &str, body: &str) {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/RESULTS.md");
+    let old = std::fs::read_to_string(path).unwrap_or_default();
+    // Before sections, the file was this bench's report alone.
+    let old = match old.strip_prefix("# HTTP benchmark results\n") {
+        Some(rest) if !rest.contains("\n## ") => {
+            format!("# Benchmark results\n\n{HTTP_HEADING}\n{rest}")
+        }
+        _ => old,
+    };
+    let mut sections: Vec<(String, String)> = Vec::new();
+    for line in old.lines() {
+        if line.starts_with("## ") || sections.is_empty() {
+            let title = if line.starts_with("## ") { line } else { "" };
+            sections.push((title.to_string(), String::new()));
+            if !title.is_empty() {
+                continue;
+            }
+        }
+        let text = &mut sections.last_mut().expect("a section").1;
+        text.push_str(line);
+        text.push('\n');
+    }
+    let new = format!("{}\n\n", body.trim());
+    match sections.iter_mut().find(|(title, _)| title == heading) {
+        Some(section) => section.1 = new,
+        None => sections.push((heading.to_string(), new)),
+    }
+    let mut out = String::new();
+    for (title, text) in &sections {
+        if title.is_empty() {
+            let text = text.trim();
+            out.push_str(if text.is_empty() {
+                "# Benchmark results"
+            } else {
+                text
+            });
+            out.push_str("\n\n");
+        } else {
+            let _ = write!(out, "{title}\n\n{}", text.trim_start_matches('\n'));
+        }
+    }
+    std::fs::write(path, format!("{}\n", out.trim_end())).expect("write benches/RESULTS.md");
+    eprintln!("wrote the section \"{heading}\" of {path}");
+}
+
 fn main() {
     let seconds: u64 = std::env::var("KRING_BENCH_SECONDS")
         .ok()
@@ -563,6 +643,13 @@ fn main() {
         .filter(|&s| s > 0)
         .unwrap_or(5);
     let duration = Duration::from_secs(seconds);
+    let only = only();
+    let run_topic = only.as_ref().is_none_or(|w| w.iter().any(|w| w == "topic"));
+    let run_http = only.as_ref().is_none_or(|w| w.iter().any(|w| w != "topic"));
+    // Before any connection is made: lets the topic bench see the SQL Kring runs.
+    if run_topic {
+        topic::install_capture();
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -573,24 +660,39 @@ fn main() {
     let revision = revision();
     let busy_before = cpu_busy_before();
     let mut results: Vec<(&'static str, Vec<Outcome>)> = Vec::new();
+    let mut topics: Vec<topic::TopicOutcome> = Vec::new();
     let mut notes = Vec::new();
 
     let sqlite = BenchDatabase::sqlite();
-    eprintln!("SQLite ({seconds} s per scenario, {CONCURRENCY} clients):");
-    results.push((
-        sqlite.backend,
-        runtime.block_on(bench_backend(&sqlite, duration)),
-    ));
+    if run_http {
+        eprintln!("SQLite ({seconds} s per scenario, {CONCURRENCY} clients):");
+        results.push((
+            sqlite.backend,
+            runtime.block_on(bench_backend(&sqlite, duration)),
+        ));
+    }
     drop(sqlite);
+    if run_topic {
+        let sqlite = BenchDatabase::sqlite();
+        eprintln!("SQLite, topic page ({seconds} s per wrk run):");
+        topics.push(runtime.block_on(topic::bench_topic(&sqlite, seconds)));
+    }
 
     match BenchDatabase::postgres() {
         Ok(postgres) => {
-            eprintln!("PostgreSQL ({seconds} s per scenario, {CONCURRENCY} clients):");
-            results.push((
-                postgres.backend,
-                runtime.block_on(bench_backend(&postgres, duration)),
-            ));
+            if run_http {
+                eprintln!("PostgreSQL ({seconds} s per scenario, {CONCURRENCY} clients):");
+                results.push((
+                    postgres.backend,
+                    runtime.block_on(bench_backend(&postgres, duration)),
+                ));
+            }
             drop(postgres);
+            if run_topic {
+                let postgres = BenchDatabase::postgres().expect("PostgreSQL answered just now");
+                eprintln!("PostgreSQL, topic page ({seconds} s per wrk run):");
+                topics.push(runtime.block_on(topic::bench_topic(&postgres, seconds)));
+            }
         }
         Err(e) => {
             let note = format!("PostgreSQL was not reachable ({e}); only SQLite was measured.");
@@ -599,7 +701,6 @@ fn main() {
         }
     }
     runtime.shutdown_timeout(Duration::from_secs(5));
-
     let mut tables = String::new();
     for (backend, outcomes) in &results {
         let _ = writeln!(tables, "### {backend}\n\n{TABLE_HEAD}");
@@ -612,7 +713,6 @@ fn main() {
     println!("\n{tables}");
 
     let mut report = String::new();
-    let _ = writeln!(report, "# HTTP benchmark results\n");
     let _ = writeln!(report, "- Date: {date}");
     let _ = writeln!(report, "- Machine: {machine}");
     let _ = writeln!(report, "- Command: `{COMMAND}`");
@@ -653,7 +753,8 @@ fn main() {
         .iter()
         .flat_map(|(_, o)| o.iter())
         .map(|o| o.non_2xx + o.transport_errors)
-        .sum();
+        .sum::<usize>()
+        + topics.iter().map(|t| t.failures() as usize).sum::<usize>();
     if failures > 0 {
         // Also what an interrupted run looks like (actix stops the server on Ctrl-C or
         // SIGTERM): keep the last good figures.
@@ -663,11 +764,44 @@ fn main() {
         );
         std::process::exit(1);
     }
-    if std::env::var("KRING_BENCH_ONLY").is_ok() {
-        eprintln!("KRING_BENCH_ONLY ran part of the scenarios: benches/RESULTS.md left unchanged");
+    if run_topic {
+        let header = format!(
+            "- Date: {date}\n- Machine: {machine}\n- Command: `{COMMAND}` (everything) or \
+             `KRING_BENCH_ONLY=topic {COMMAND}` (this section only)\n- Revision: {revision}\n\
+             - Load tools: {}\n\
+             - CPU use by other processes in the second before the run: {busy_before}\n\
+             - Setup: Kring in-process on 127.0.0.1, {WORKERS} HTTP workers, database pool of \
+             the default size; the bare baseline on another port of the same process, \
+             {WORKERS} HTTP workers, a pool of the same size, blocking threads capped at the \
+             pool, SQLite with the same pragmas and query-planner stability on. wrk runs as a \
+             separate process on the same {}, no pinning: load tool and servers share the CPUs. \
+             Each wrk run is {seconds} s with {CONCURRENCY} connections after a 1 s warm-up of \
+             each server; runs go baseline, guest, member, baseline, and the ratio is to the \
+             mean of the two baseline runs. The p99 is oha's at 70 % of the guest's wrk rate, \
+             open loop (`-q`) with `--latency-correction` (latency counted from when each \
+             request was due, so a stall is not hidden by the requests it delayed).\n\
+             - Data: a fresh database per backend, an open group (guests' posts not held) with \
+             {} topics of {} posts (about 1.2 KB each rendered by `kring::markdown::render`), \
+             the measured topic among them; the guest reads it without a session, the member \
+             (a member of the group) with a bearer token, so Kring also looks the session up. \
+             The baseline answers with Kring's guest answer (status, headers and body).",
+            topic::tool_versions(),
+            machine.split(',').next().unwrap_or("machine"),
+            topic::TOPICS,
+            topic::POSTS_PER_TOPIC,
+        );
+        let section = topic::report(&topics, &header);
+        println!("\n{section}");
+        write_section(TOPIC_HEADING, &section);
+    }
+    if only.is_some() {
+        if run_http {
+            eprintln!(
+                "KRING_BENCH_ONLY ran part of the HTTP scenarios: their section of \
+                 benches/RESULTS.md left unchanged"
+            );
+        }
         return;
     }
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/benches/RESULTS.md");
-    std::fs::write(path, report).expect("write benches/RESULTS.md");
-    eprintln!("wrote {path}");
+    write_section(HTTP_HEADING, &report);
 }
