@@ -200,20 +200,20 @@ where
 
 /// Every column as raw bytes: read and copied, never decoded.
 type B = Nullable<Binary>;
-type Row22SqlType = (
-    (B, B, B, B, B, B, B, B, B, B, B),
+type Row23SqlType = (
+    (B, B, B, B, B, B, B, B, B, B, B, B),
     (B, B, B, B, B, B, B, B, B, B, B),
 );
 type V = Option<Vec<u8>>;
-type Row22 = (
-    (V, V, V, V, V, V, V, V, V, V, V),
+type Row23 = (
+    (V, V, V, V, V, V, V, V, V, V, V, V),
     (V, V, V, V, V, V, V, V, V, V, V),
 );
-/// The posts query's columns: a post (11), its topic (9), the author's name and role.
-const COLUMNS: usize = 22;
+/// The posts query's columns: a post (12), its topic (9), the author's name and role.
+const COLUMNS: usize = 23;
 
 impl Query for Captured {
-    type SqlType = Row22SqlType;
+    type SqlType = Row23SqlType;
 }
 
 impl<C> RunQueryDsl<C> for Captured {}
@@ -312,8 +312,8 @@ async fn bare_page(bare: web::Data<Bare>) -> HttpResponse {
         let mut conn = work.pool.get().map_err(|e| e.to_string())?;
         let query = work.query.clone();
         match &mut *conn {
-            BareConnection::Sqlite(c) => query.load::<Row22>(c),
-            BareConnection::Postgres(c) => query.load::<Row22>(c),
+            BareConnection::Sqlite(c) => query.load::<Row23>(c),
+            BareConnection::Postgres(c) => query.load::<Row23>(c),
         }
         .map_err(|e| e.to_string())
     })
@@ -473,7 +473,7 @@ fn markdown_body(n: usize) -> String {
     while text.len() < 880 {
         sentence(&mut text, 10);
     }
-    if n % 4 == 0 {
+    if n.is_multiple_of(4) {
         text.push_str("Zie ook [de folder](https://example.org/folder).");
     }
     text
@@ -542,6 +542,7 @@ fn seed(url: &str, group: &str, authors: &[String]) -> (String, usize) {
                     posts::body_html.eq(html),
                     posts::state.eq("visible"),
                     posts::created_at.eq(first + p as i64 * 60),
+                    posts::position.eq(p as i64 + 1),
                 ));
             }
         }
