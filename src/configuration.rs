@@ -38,6 +38,7 @@ pub struct Settings {
     pub sessions: SessionSettings,
     pub retention: RetentionSettings,
     pub limits: LimitSettings,
+    pub chat: ChatSettings,
     pub log: LogSettings,
 }
 
@@ -128,6 +129,30 @@ pub struct LimitSettings {
     pub post_per_source: RateLimit,
     pub post_per_account: RateLimit,
     pub report_per_account: RateLimit,
+    pub chat_messages_per_connection: RateLimit,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChatSettings {
+    pub max_frame_bytes: usize,
+    pub max_message_chars: usize,
+    pub outbound_queue: usize,
+    pub heartbeat_seconds: u64,
+    pub heartbeat_timeout_seconds: u64,
+    pub default_retention_hours: u32,
+    pub max_retention_hours: u32,
+    pub session_hours: u32,
+    pub max_connections_per_room: usize,
+}
+
+impl ChatSettings {
+    pub fn heartbeat(&self) -> Duration {
+        Duration::from_secs(self.heartbeat_seconds)
+    }
+    pub fn heartbeat_timeout(&self) -> Duration {
+        Duration::from_secs(self.heartbeat_timeout_seconds)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -251,10 +276,33 @@ impl Settings {
             l.post_per_source,
             l.post_per_account,
             l.report_per_account,
+            l.chat_messages_per_connection,
         ] {
             if limit.max == 0 || limit.window_seconds == 0 {
                 return invalid("limits: every max and window_seconds must be at least 1");
             }
+        }
+        let c = &self.chat;
+        if c.max_frame_bytes < 1024 || c.max_message_chars == 0 || c.outbound_queue == 0 {
+            return invalid(
+                "chat: max_frame_bytes must be at least 1024, max_message_chars and \
+                 outbound_queue at least 1",
+            );
+        }
+        if c.heartbeat_seconds == 0 || c.heartbeat_timeout_seconds <= c.heartbeat_seconds {
+            return invalid(
+                "chat: heartbeat_seconds must be at least 1 and heartbeat_timeout_seconds larger",
+            );
+        }
+        if c.default_retention_hours == 0
+            || c.default_retention_hours > c.max_retention_hours
+            || c.session_hours == 0
+            || c.max_connections_per_room == 0
+        {
+            return invalid(
+                "chat: retention hours 1 <= default_retention_hours <= max_retention_hours; \
+                 session_hours and max_connections_per_room at least 1",
+            );
         }
         Ok(())
     }

@@ -191,6 +191,16 @@ impl From<Denial> for AppError {
                 "not_held",
                 "This post is not waiting for review.",
             ),
+            Denial::RoomLocked => (
+                S::FORBIDDEN,
+                "room_locked",
+                "This room is locked: only the leaders write in it now.",
+            ),
+            Denial::RoomClosed => (
+                S::CONFLICT,
+                "room_closed",
+                "This room is closed now: it opens at its next meeting.",
+            ),
         };
         AppError::client(status, code, message)
     }

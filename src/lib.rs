@@ -54,6 +54,7 @@ macro_rules! text_enum {
 pub mod accounts;
 pub mod api;
 pub mod blocking;
+pub mod chat;
 pub mod cli;
 pub mod configuration;
 pub mod db;

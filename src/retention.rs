@@ -31,6 +31,9 @@ pub struct PurgeReport {
     pub modlog_lines: usize,
     /// Notice-board announcements past their end.
     pub expired_announcements: usize,
+    /// Chat messages past their room's retention, and room sanctions past their end.
+    pub chat_messages: usize,
+    pub ended_room_sanctions: usize,
 }
 
 /// Runs every purge once (blocking: call from a blocking thread or the CLI).
@@ -51,6 +54,8 @@ fn purge_in(conn: &mut DbConnection, settings: &Settings) -> Result<PurgeReport,
     let spent_invites = invites::purge_spent(conn)?;
     let modlog_lines = modlog::purge(conn, retention.modlog_days)?;
     let expired_announcements = crate::forum::announcements::purge_expired(conn)?;
+    let chat_messages = crate::chat::erasure::purge_expired(conn)?;
+    let ended_room_sanctions = crate::chat::moderation::purge_ended(conn)?;
     let cutoff = time::days_ago(retention.inactive_account_days);
     let inactive: Vec<String> = accounts_table::table
         .filter(accounts_table::last_seen_on.lt(cutoff))
@@ -70,5 +75,7 @@ fn purge_in(conn: &mut DbConnection, settings: &Settings) -> Result<PurgeReport,
         spent_invites,
         modlog_lines,
         expired_announcements,
+        chat_messages,
+        ended_room_sanctions,
     })
 }

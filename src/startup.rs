@@ -19,6 +19,7 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
+    chat: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -33,6 +34,7 @@ impl Application {
         .await
         .map_err(AppError::internal)??;
         let state = web::Data::new(state);
+        let chat = crate::chat::bus::start(&state.clone().into_inner()).await;
         let listener = TcpListener::bind(&bind).map_err(|source| StartupError::Bind {
             addr: bind.clone(),
             source,
@@ -46,6 +48,7 @@ impl Application {
             port,
             server,
             state,
+            chat,
         })
     }
 
@@ -62,6 +65,7 @@ impl Application {
         let jobs = scheduler::Scheduler::start(self.state.clone().into_inner());
         let result = self.server.await;
         jobs.stop();
+        crate::chat::bus::stop(&self.state.clone().into_inner(), self.chat).await;
         let db = self.state.db.clone();
         let _ = crate::blocking::run(move || {
             if let Err(e) = db.checkpoint_blocking() {

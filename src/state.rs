@@ -19,6 +19,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// The steunpunt whose name and crisis text the pages show.
     pub home: Steunpunt,
+    /// Chat: this process's connections and its line to the other processes.
+    pub chat: crate::chat::Chat,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -43,7 +45,9 @@ impl AppState {
             let mut conn = db.get_blocking()?;
             steunpunten::ensure_default(&mut conn, &settings.steunpunt)?
         };
+        let postgres = matches!(db.backend(), crate::db::Backend::Postgres { .. });
         Ok(AppState {
+            chat: crate::chat::Chat::new(postgres),
             hasher: PasswordHasher::new(&settings.passwords)?,
             limits: RateLimits::new(&settings.limits),
             metrics: Metrics::default(),

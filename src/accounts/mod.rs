@@ -394,6 +394,8 @@ pub struct AccountExport {
     pub steunpunten: Vec<String>,
     /// What I wrote in the forums: posts, topics I opened, reports, rejected posts' reasons.
     pub forum: crate::forum::erasure::ForumExport,
+    /// What I wrote in chat rooms, and leaders' mutes and removals of me there.
+    pub chat: crate::chat::erasure::ChatExport,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -532,6 +534,7 @@ pub(crate) fn export_in(conn: &mut DbConnection, id: &str) -> Result<AccountExpo
         sessions,
         moderation_log: crate::groups::modlog::about(conn, &ids)?,
         forum: crate::forum::erasure::export(conn, &ids)?,
+        chat: crate::chat::erasure::export(conn, &ids)?,
         memberships,
         join_requests,
         steunpunten,
@@ -567,6 +570,7 @@ pub(crate) fn erase_blocking(
         .select(memberships::id)
         .load(conn)?;
     crate::forum::erasure::erase(conn, &mine, posts)?;
+    crate::chat::erasure::erase(conn, &mine, posts)?;
     crate::groups::modlog::forget_memberships(conn, &mine)?;
     diesel::delete(memberships::table.filter(memberships::account_id.eq(account_id)))
         .execute(conn)?;

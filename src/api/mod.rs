@@ -4,6 +4,7 @@
 //! They hold no business rules of their own.
 
 mod accounts;
+mod chat;
 mod doc;
 mod forum;
 mod groups;
@@ -85,6 +86,18 @@ use doc::CommonResponses;
         forum::set_premoderation,
         forum::escalated,
         forum::dismiss_rejection,
+        chat::list,
+        chat::create,
+        chat::show,
+        chat::change,
+        chat::delete,
+        chat::set_session,
+        chat::history,
+        chat::socket,
+        chat::delete_message,
+        chat::mute,
+        chat::unmute,
+        chat::remove,
     ),
     components(schemas(ErrorBody)),
     modifiers(&CommonResponses)
@@ -354,9 +367,72 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         groups::drop_proposal,
     );
     forum_routes(cfg);
+    chat_routes(cfg);
 }
 
 /// The forum's routes, each with the forum action that governs it.
+fn chat_routes(cfg: &mut web::ServiceConfig) {
+    use crate::policy::ChatAction as C;
+    use Access::Chat;
+    use actix_web::http::Method as M;
+    let v1 = |path: &str| format!("/api/v1{path}");
+    routes::add(cfg, M::GET, &v1("/groups/{slug}/rooms"), &[Chat(C::ReadRoom)], chat::list);
+    routes::add(cfg, M::POST, &v1("/groups/{slug}/rooms"), &[Chat(C::ManageRooms)], chat::create);
+    routes::add(cfg, M::GET, &v1("/rooms/{id}"), &[Chat(C::ReadRoom)], chat::show);
+    routes::add(cfg, M::PATCH, &v1("/rooms/{id}"), &[Chat(C::ManageRooms)], chat::change);
+    routes::add(cfg, M::DELETE, &v1("/rooms/{id}"), &[Chat(C::ManageRooms)], chat::delete);
+    routes::add(
+        cfg,
+        M::POST,
+        &v1("/rooms/{id}/session"),
+        &[Chat(C::ManageRooms)],
+        chat::set_session,
+    );
+    routes::add(
+        cfg,
+        M::GET,
+        &v1("/rooms/{id}/messages"),
+        &[Chat(C::ReadRoom)],
+        chat::history,
+    );
+    routes::add(
+        cfg,
+        M::GET,
+        &v1("/rooms/{id}/ws"),
+        &[Chat(C::ReadRoom), Chat(C::SendMessage)],
+        chat::socket,
+    );
+    routes::add(
+        cfg,
+        M::DELETE,
+        &v1("/messages/{id}"),
+        &[Chat(C::DeleteMessage)],
+        chat::delete_message,
+    );
+    let participant = v1("/rooms/{id}/participants/{participant}");
+    routes::add(
+        cfg,
+        M::POST,
+        &format!("{participant}/mute"),
+        &[Chat(C::ModerateParticipant)],
+        chat::mute,
+    );
+    routes::add(
+        cfg,
+        M::DELETE,
+        &format!("{participant}/mute"),
+        &[Chat(C::ModerateParticipant)],
+        chat::unmute,
+    );
+    routes::add(
+        cfg,
+        M::POST,
+        &format!("{participant}/remove"),
+        &[Chat(C::ModerateParticipant)],
+        chat::remove,
+    );
+}
+
 fn forum_routes(cfg: &mut web::ServiceConfig) {
     use crate::policy::{ForumAction as F, SteunpuntAction};
     use Access::*;

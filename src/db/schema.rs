@@ -34,6 +34,7 @@ diesel::table! {
         name -> Text,
         crisis_text -> Text,
         created_on -> Text,
+        time_zone -> Text,
     }
 }
 
@@ -203,6 +204,61 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    rooms (id) {
+        id -> Text,
+        group_id -> Text,
+        name -> Text,
+        leaders_only -> Bool,
+        schedule -> Text,
+        retention_hours -> Integer,
+        locked -> Bool,
+        slow_mode_secs -> Integer,
+        opened_until -> Nullable<BigInt>,
+        closed_until -> Nullable<BigInt>,
+        last_seq -> BigInt,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    messages (id) {
+        id -> Text,
+        room_id -> Text,
+        seq -> BigInt,
+        author_membership -> Nullable<Text>,
+        guest_name -> Nullable<Text>,
+        guest_key -> Nullable<Text>,
+        client_msg_id -> Nullable<Text>,
+        body_html -> Text,
+        sent_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    room_sanctions (room_id, membership_id, kind) {
+        room_id -> Text,
+        membership_id -> Text,
+        kind -> Text,
+        until -> BigInt,
+    }
+}
+
+diesel::table! {
+    room_presence (connection_id) {
+        connection_id -> Text,
+        room_id -> Text,
+        process_id -> Text,
+        membership_id -> Nullable<Text>,
+        guest_name -> Nullable<Text>,
+        leader -> Bool,
+        seen_at -> BigInt,
+    }
+}
+
+diesel::joinable!(rooms -> groups (group_id));
+diesel::joinable!(messages -> rooms (room_id));
+diesel::joinable!(room_presence -> rooms (room_id));
 diesel::joinable!(groups -> steunpunten (steunpunt_id));
 diesel::joinable!(topics -> groups (group_id));
 diesel::joinable!(posts -> topics (topic_id));
@@ -229,5 +285,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     posts,
     reports,
     announcements,
-    post_rejections
+    post_rejections,
+    rooms,
+    messages,
+    room_sanctions,
+    room_presence
 );

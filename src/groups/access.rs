@@ -13,8 +13,8 @@ use super::model::{Group, MembershipRow};
 use super::requests::RequestState;
 use crate::db::DbConnection;
 use crate::db::schema::{
-    announcements, groups, invites, join_requests, memberships, posts, reports, steunpunt_admins,
-    steunpunten, topics,
+    announcements, groups, invites, join_requests, memberships, messages, posts, reports, rooms,
+    steunpunt_admins, steunpunten, topics,
 };
 use crate::error::AppError;
 use crate::policy::{
@@ -40,6 +40,9 @@ pub enum GroupRef {
     Post(String),
     Report(String),
     Announcement(String),
+    /// A chat room, and a chat message.
+    Room(String),
+    Message(String),
 }
 
 /// A group together with who is asking and how they relate to it.
@@ -138,8 +141,8 @@ pub(crate) fn stage(has_leader: bool, occupied: bool) -> Stage {
 
 /// Whether a group (joined as `groups`) has a leader, and whether anyone is in it: two
 /// subqueries to select beside the group, for `stage`. "Anyone" is a membership or a join
-/// request or a forum topic (chat's content joins this test when its tables land), so that a
-/// group with content never counts as new.
+/// request or a forum topic or a chat room, so that a group with content never counts as
+/// new.
 macro_rules! stage_columns {
     () => {
         (
@@ -163,6 +166,11 @@ macro_rules! stage_columns {
                 crate::db::schema::topics::table
                     .filter(crate::db::schema::topics::group_id.eq(groups::id))
                     .select(crate::db::schema::topics::id),
+            ))
+            .or(diesel::dsl::exists(
+                crate::db::schema::rooms::table
+                    .filter(crate::db::schema::rooms::group_id.eq(groups::id))
+                    .select(crate::db::schema::rooms::id),
             )),
         )
     };
@@ -236,6 +244,26 @@ pub fn load_by(
                 posts::table
                     .filter(posts::id.eq(id.clone()))
                     .select(posts::group_id),
+            ),
+        ),
+        GroupRef::Room(id) => query.filter(
+            groups::id.eq_any(
+                rooms::table
+                    .filter(rooms::id.eq(id.clone()))
+                    .select(rooms::group_id),
+            ),
+        ),
+        GroupRef::Message(id) => query.filter(
+            groups::id.eq_any(
+                rooms::table
+                    .filter(
+                        rooms::id.eq_any(
+                            messages::table
+                                .filter(messages::id.eq(id.clone()))
+                                .select(messages::room_id),
+                        ),
+                    )
+                    .select(rooms::group_id),
             ),
         ),
         // Reports and announcements are written, not read, by their own id.
@@ -452,6 +480,17 @@ where
                 GroupRef::Announcement(id) => announcements::table
                     .find(id)
                     .select(announcements::group_id)
+                    .first(conn)
+                    .optional()?,
+                GroupRef::Room(id) => rooms::table
+                    .find(id)
+                    .select(rooms::group_id)
+                    .first(conn)
+                    .optional()?,
+                GroupRef::Message(id) => messages::table
+                    .inner_join(rooms::table)
+                    .filter(messages::id.eq(id))
+                    .select(rooms::group_id)
                     .first(conn)
                     .optional()?,
             };

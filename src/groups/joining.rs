@@ -203,17 +203,24 @@ pub async fn leave(
     slug: &str,
     posts: crate::forum::erasure::PostsChoice,
 ) -> Result<(), AppError> {
-    access::writing(state, session, slug, None, move |conn, access| {
+    let left = access::writing(state, session, slug, None, move |conn, access| {
         access.check(Action::Leave)?;
         let account_id = access.account()?;
+        let left = access.membership.as_ref().map(|m| m.id.clone());
         if let Some(membership) = &access.membership {
             crate::forum::erasure::erase(conn, std::slice::from_ref(&membership.id), posts)?;
+            crate::chat::erasure::erase(conn, std::slice::from_ref(&membership.id), posts)?;
             diesel::delete(memberships::table.find(&membership.id)).execute(conn)?;
             modlog::forget_memberships(conn, std::slice::from_ref(&membership.id))?;
         }
-        requests::settle(conn, &access.group.id, account_id)
+        requests::settle(conn, &access.group.id, account_id)?;
+        Ok(left)
     })
-    .await
+    .await?;
+    if let Some(membership) = left {
+        crate::chat::bus::tell_member(state, &membership, "left", None).await;
+    }
+    Ok(())
 }
 
 pub async fn rename(

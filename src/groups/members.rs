@@ -259,7 +259,8 @@ pub async fn sanction(
         }
     };
     let id = membership_id.to_string();
-    access::writing(state, session, slug, None, move |conn, access| {
+    let why = reason.clone();
+    let done = access::writing(state, session, slug, None, move |conn, access| {
         let action = match kind {
             SanctionKind::Ban => MemberAction::Ban,
             SanctionKind::Mute => MemberAction::Mute,
@@ -290,7 +291,14 @@ pub async fn sanction(
         modlog::record_about(conn, group_id, logged, &target.own(), Some(&reason))?;
         Ok(view(access, find_member(conn, group_id, &id)?, time::now()))
     })
-    .await
+    .await?;
+    // Their chat connections check their access again now, on every process.
+    let kind = match kind {
+        SanctionKind::Ban => "banned",
+        SanctionKind::Mute => "muted",
+    };
+    crate::chat::bus::tell_member(state, membership_id, kind, Some(why)).await;
+    Ok(done)
 }
 
 /// Lifts a ban or mute: its end and its reason go with it.
@@ -307,7 +315,13 @@ pub async fn lift(
         let logged = clear_sanction(conn, &id, kind)?;
         modlog::record_about(conn, &access.group.id, logged, &target.own(), None)
     })
-    .await
+    .await?;
+    let kind = match kind {
+        SanctionKind::Ban => "unbanned",
+        SanctionKind::Mute => "unmuted",
+    };
+    crate::chat::bus::tell_member(state, membership_id, kind, None).await;
+    Ok(())
 }
 
 fn clear_sanction(

@@ -61,6 +61,9 @@ pub struct Group {
     pub steunpunt_name: String,
     #[diesel(select_expression = steunpunten::crisis_text)]
     pub crisis_text: String,
+    /// The steunpunt's time zone (IANA name): chat schedules are read in it.
+    #[diesel(select_expression = steunpunten::time_zone)]
+    pub time_zone: String,
 }
 
 /// A new group as written.

@@ -51,6 +51,17 @@ text_enum! {
         AnnouncementPosted = "announcement_posted",
         AnnouncementRemoved = "announcement_removed",
         PremoderationChanged = "premoderation_changed",
+        RoomCreated = "room_created",
+        RoomChanged = "room_changed",
+        RoomLocked = "room_locked",
+        RoomUnlocked = "room_unlocked",
+        RoomDeleted = "room_deleted",
+        SessionOpened = "session_opened",
+        SessionClosed = "session_closed",
+        MessageDeleted = "message_deleted",
+        ParticipantMuted = "participant_muted",
+        ParticipantUnmuted = "participant_unmuted",
+        ParticipantRemoved = "participant_removed",
     }
 }
 

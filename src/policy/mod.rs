@@ -15,11 +15,14 @@
 //! - `steunpunt`: the steunpunt's and the instance's own actions;
 //! - `forum`: what may be done with a post or topic (facts about the content: its author, a
 //!   locked topic, a held or hidden post, an escalated report), and whether a new post waits
-//!   for a leader (pre-moderation).
+//!   for a leader (pre-moderation);
+//! - `chat`: what may be done in a chat room (facts about the room: leaders only, locked,
+//!   open now; about the asker in it: muted or removed here; and whose a message is).
 //!
-//! `access_table.txt` writes out every outcome of `group`, `member` and `forum`; the tests check it
+//! `access_table.txt` writes out every outcome of `group`, `member`, `forum` and `chat`; the tests check it
 //! cell by cell against an independent oracle's output.
 
+mod chat;
 mod forum;
 mod group;
 mod join;
@@ -31,6 +34,7 @@ mod tests;
 
 use serde::{Deserialize, Serialize};
 
+pub use chat::{ChatAction, RoomFacts, decide_on_room};
 pub use forum::{Content, ForumAction, PostStanding, Premoderation, decide_on_content, held};
 pub use group::{Action, decide};
 pub use join::{JoinForm, JoinPath, join_form, join_path};
@@ -199,6 +203,10 @@ pub enum Denial {
     PostHeld,
     /// Only a held post is reviewed.
     NotHeld,
+    /// The chat room is locked: only leaders write in it.
+    RoomLocked,
+    /// The chat room is closed for writing now (outside its meetings).
+    RoomClosed,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

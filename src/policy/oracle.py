@@ -69,6 +69,18 @@ FORUM_ACTIONS = [
     ("manage_announcements", [""]),
     ("set_premoderation", [""]),
 ]
+# Chat actions, each with the kinds of room (and message) it is asked about. "room" is an
+# ordinary room open now; leaders_only, locked and closed (outside its meetings) describe the
+# room; muted_here and removed the asker in it (a leader's sanction in this room); own and
+# other whose the message is.
+CHAT_ACTIONS = [
+    ("read_room", ["room", "leaders_only", "removed", "closed"]),
+    ("see_presence", ["room", "leaders_only"]),
+    ("send_message", ["room", "leaders_only", "locked", "closed", "muted_here", "removed"]),
+    ("delete_message", ["own", "other", "leaders_only"]),
+    ("manage_rooms", [""]),
+    ("moderate_participant", [""]),
+]
 
 
 def outcome(role, mode, policy, listed, stage, action):
@@ -216,6 +228,45 @@ def forum_outcome(role, mode, policy, listed, action, content):
     return lead
 
 
+def chat_outcome(role, mode, policy, listed, action, room):
+    kind, relation, muted, banned, sp_admin, invite = ROLES[role]
+    member = relation in ("member", "leader")
+    leader = relation == "leader"
+
+    def base(group_action):
+        return outcome(role, mode, policy, listed, "led", group_action)
+
+    read, write, lead = base("read_content"), base("write_content"), base("moderate_content")
+    # A leaders-only room, or a room one was removed from, is closed to its readers.
+    if read == "A" and ((room == "leaders_only" and not leader) or room == "removed"):
+        read = "F"
+    if action == "read_room":
+        return read
+    if action == "see_presence":
+        if read != "A":
+            return read
+        if member:
+            return "A"
+        return "L" if kind is None else "F"
+    if action == "send_message":
+        if write != "A":
+            return write
+        if room == "leaders_only" and not leader:
+            return "F"
+        if room in ("muted_here", "removed"):
+            return "F"
+        if room == "locked" and not leader:
+            return "R"
+        return "C" if room == "closed" else "A"
+    if action == "delete_message":
+        if leader:
+            return lead
+        if read != "A":
+            return read
+        return "A" if room == "own" and member else "F"
+    return lead
+
+
 def main():
     names = list(ROLES)
     print("""# The access table: every group mode and join policy, listed or not, x every role x every
@@ -229,7 +280,8 @@ def main():
 # O more open access waits for a leader to accept it (409);
 # T leaders are not banned or muted (403); X only a leader can lose the leader's role (409);
 # K the topic is locked (403); H the post waits for review: approve or reject it (409);
-# Q only a held post is reviewed (409).
+# Q only a held post is reviewed (409); R the chat room is locked (403);
+# C the chat room is closed now, outside its meetings (409).
 #
 # Roles: invited / lead_inv hold a valid member / leader invite code; declined has a decline
 # not read yet; mem_lead_inv is a member with a leader invite; sp_admin is a staff account
@@ -237,7 +289,9 @@ def main():
 # other_sp administers another steunpunt; inst_admin is the instance admin.
 # Stage: led (has a leader), new (no leader, no people, no content), leaderless.
 # Member actions are written action@target_role; forum actions about one post or topic
-# action@content (other / own_: whose post; held, hidden, locked topic, escalated report).
+# action@content (other / own_: whose post; held, hidden, locked topic, escalated report);
+# chat actions action@room (room: open now; leaders_only, locked, closed; muted_here and
+# removed: a leader's sanction against the asker in this room; own / other: whose message).
 #""")
     header = f"# {'action':<26} {'mode':<10} {'join_policy':<20} {'listed':<6} {'stage':<10}"
     print(header + "".join(f" {n}" for n in names))
@@ -259,6 +313,12 @@ def main():
             for mode, policy, listed in GROUPS:
                 cells = [forum_outcome(r, mode, policy, listed, action, content)
                          for r in names]
+                rows.append((name, mode, policy, listed, "led", cells))
+    for action, rooms in CHAT_ACTIONS:
+        for room in rooms:
+            name = f"{action}@{room}" if room else action
+            for mode, policy, listed in GROUPS:
+                cells = [chat_outcome(r, mode, policy, listed, action, room) for r in names]
                 rows.append((name, mode, policy, listed, "led", cells))
     for action, mode, policy, listed, stage, cells in rows:
         line = f"  {action:<26} {mode:<10} {policy:<20} {listed:<6} {stage:<10}"

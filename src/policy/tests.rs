@@ -91,6 +91,8 @@ fn expected(cell: &str) -> Decision {
         "K" => Denial::TopicLocked,
         "H" => Denial::PostHeld,
         "Q" => Denial::NotHeld,
+        "R" => Denial::RoomLocked,
+        "C" => Denial::RoomClosed,
         other => panic!("unknown outcome {other}"),
     })
 }
@@ -127,6 +129,30 @@ fn content(kind: &str) -> Content {
     }
 }
 
+/// The room (and message) a chat row asks about, as the policy sees it.
+fn room(kind: &str) -> RoomFacts {
+    assert!(
+        [
+            "", "room", "leaders_only", "locked", "closed", "muted_here", "removed", "own",
+            "other"
+        ]
+        .contains(&kind),
+        "unknown room {kind}"
+    );
+    RoomFacts {
+        leaders_only: kind == "leaders_only",
+        locked: kind == "locked",
+        open: kind != "closed",
+        muted_here: kind == "muted_here",
+        removed_here: kind == "removed",
+        own: kind == "own",
+    }
+}
+
+fn chat_action(name: &str) -> Option<ChatAction> {
+    ChatAction::EVERY.into_iter().find(|a| a.name() == name)
+}
+
 fn forum_action(name: &str) -> Option<ForumAction> {
     ForumAction::EVERY.into_iter().find(|a| a.name() == name)
 }
@@ -134,6 +160,10 @@ fn forum_action(name: &str) -> Option<ForumAction> {
 /// Decides one row's action: a group action, `member_action@target_role`, a forum action,
 /// or `forum_action@content`.
 fn decide_row(name: &str, actor: &Actor, facts: &GroupFacts) -> Decision {
+    let (action, kind) = name.split_once('@').unwrap_or((name, ""));
+    if let Some(action) = chat_action(action) {
+        return decide_on_room(actor, facts, room(kind), action);
+    }
     if let Some((action, kind)) = name.split_once('@')
         && let Some(action) = forum_action(action)
     {
@@ -201,8 +231,8 @@ fn the_access_table_holds_cell_by_cell() {
         names.push(format!("{}@member", action.name()));
         names.push(format!("{}@leader", action.name()));
     }
-    for action in ForumAction::EVERY {
-        let name = action.name();
+    let asked = ForumAction::EVERY.iter().map(|a| a.name());
+    for name in asked.chain(ChatAction::EVERY.iter().map(|a| a.name())) {
         let asked = covered
             .iter()
             .filter(|row| {

@@ -14,7 +14,7 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::{FromRequest, Handler, HttpRequest, HttpResponse, Responder, ResponseError, web};
 
 use crate::error::AppError;
-use crate::policy::{Action, ForumAction, MemberAction, SteunpuntAction};
+use crate::policy::{Action, ChatAction, ForumAction, MemberAction, SteunpuntAction};
 use crate::state::AppState;
 
 /// Who may use a route, in the policy's terms.
@@ -34,6 +34,9 @@ pub enum Access {
     /// A forum action, decided by `policy::decide_on_content` (with facts about the post or
     /// topic where it concerns one).
     Forum(ForumAction),
+    /// A chat action, decided by `policy::decide_on_room` (with facts about the room and the
+    /// asker in it).
+    Chat(ChatAction),
     /// A steunpunt action, decided by `policy::decide_steunpunt`.
     Steunpunt(SteunpuntAction),
 }
@@ -158,6 +161,14 @@ mod tests {
                         route.path
                     );
                 }
+                if let Access::Chat(action) = access {
+                    assert!(
+                        crate::policy::ChatAction::EVERY.contains(action),
+                        "{} {} names a chat action outside the access table",
+                        route.method,
+                        route.path
+                    );
+                }
                 if let Access::Forum(action) = access {
                     assert!(
                         crate::policy::ForumAction::EVERY.contains(action),
@@ -172,7 +183,7 @@ mod tests {
                 assert!(
                     route.access.iter().all(|a| matches!(
                         a,
-                        Access::Group(_) | Access::Member(_) | Access::Forum(_)
+                        Access::Group(_) | Access::Member(_) | Access::Forum(_) | Access::Chat(_)
                     )),
                     "{} {} is a group route without a group policy case",
                     route.method,

@@ -5,6 +5,7 @@ mod helpers;
 
 mod accounts;
 mod browser;
+mod chat;
 mod cli;
 mod errors;
 mod export;

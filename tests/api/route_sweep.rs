@@ -182,7 +182,7 @@ async fn every_group_read_route_answers_as_the_policy_decides(app: TestApp) {
         let rules: Vec<Access> = route
             .access
             .iter()
-            .filter(|a| matches!(a, Access::Group(_) | Access::Forum(_)))
+            .filter(|a| matches!(a, Access::Group(_) | Access::Forum(_) | Access::Chat(_)))
             .copied()
             .collect();
         assert!(
@@ -211,6 +211,12 @@ async fn every_group_read_route_answers_as_the_policy_decides(app: TestApp) {
                         Access::Forum(action) => {
                             policy::decide_on_content(&role.actor, &facts, Content::NONE, *action)
                         }
+                        Access::Chat(action) => policy::decide_on_room(
+                            &role.actor,
+                            &facts,
+                            policy::RoomFacts::OPEN,
+                            *action,
+                        ),
                         _ => unreachable!(),
                     })
                     .collect();

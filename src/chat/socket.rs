@@ -1,0 +1,567 @@
+//! One websocket connection to a room, from the handshake to the close.
+//!
+//! The handshake is refused before the upgrade unless the session (cookie or bearer), the
+//! policy and (by `web::security`, for every upgrade) the `Origin` allow it. Then the
+//! connection subscribes to the hub first and reads history after `since` second, so that
+//! nothing falls between the two: what the live feed repeats is dropped by `seq`, and a gap
+//! in it is filled from the database. Each `send` frame is one trip to the blocking pool:
+//! the facts are read and the policy asked again in the transaction that stores it, so a mute
+//! or ban counts from the next frame on, whatever process it was decided on.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use actix_ws::{AggregatedMessage, CloseCode, CloseReason, Session as Socket};
+use bytestring::ByteString;
+use futures_util::StreamExt;
+use governor::{DefaultDirectRateLimiter, Quota};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::bus::{self, Emit, Event};
+use super::hub::{self, Joining, Outbound, Subscription};
+use super::messages::{self, Sender, Sent};
+use super::presence::{self, Present};
+use super::rooms::{self, RoomView};
+use super::{Participant, ServerFrame};
+use crate::error::AppError;
+use crate::policy::{ChatAction, Relation};
+use crate::sessions::Session;
+use crate::state::AppState;
+
+/// A write to a client that takes longer than this means it stopped reading.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct SocketQuery {
+    /// The last `seq` the client has; every later message follows, exactly once, in order.
+    #[param(minimum = 0)]
+    pub since: Option<i64>,
+    /// A guest's nickname for this connection (open groups; members write under their
+    /// display name).
+    pub nickname: Option<String>,
+}
+
+/// What a client sends. Only `send` exists; anything else is answered with an error frame.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+enum ClientFrame {
+    Send {
+        body: String,
+        client_msg_id: Option<String>,
+    },
+}
+
+/// Everything a connection knows about itself.
+struct Conn {
+    state: Arc<AppState>,
+    room_id: String,
+    session: Option<Session>,
+    guest: Option<(String, String)>,
+    connection_id: String,
+    last_seq: i64,
+    /// The room's last seq when the handshake looked.
+    room_last_seq: i64,
+    room: RoomView,
+}
+
+/// The handshake: session, policy and room, in one trip; then the upgrade.
+pub async fn handshake(
+    req: HttpRequest,
+    body: web::Payload,
+    state: web::Data<AppState>,
+    room_id: String,
+    query: SocketQuery,
+) -> Result<HttpResponse, AppError> {
+    let since = query.since.unwrap_or(0);
+    if since < 0 {
+        return Err(AppError::bad_request(
+            "invalid_query",
+            "since must be 0 or more.",
+        ));
+    }
+    let token = crate::web::auth::presented_token(&req, &state);
+    let idle = crate::sessions::idle_secs(&state);
+    let nickname = query.nickname;
+    let id = room_id.clone();
+    let (session, ra, guest_name) = state
+        .db
+        .run(move |conn| {
+            let session = match token {
+                Some(token) => crate::sessions::resolve_in(conn, &token, idle)?,
+                None => None,
+            };
+            let ra = rooms::load(conn, &id, session.as_ref())?;
+            ra.check(ChatAction::ReadRoom)?;
+            let guest = match (&session, nickname.as_deref()) {
+                (None, Some(raw)) => crate::forum::guest_name(conn, &ra.access, Some(raw))?,
+                _ => None,
+            };
+            Ok((session, ra, guest))
+        })
+        .await?;
+    let (response, socket, stream) = actix_ws::handle(&req, body).map_err(|_| {
+        AppError::bad_request(
+            "websocket_expected",
+            "This address speaks websocket: open it with a websocket client.",
+        )
+    })?;
+    let settings = &state.settings.chat;
+    let stream = stream
+        .max_frame_size(settings.max_frame_bytes)
+        .aggregate_continuations()
+        .max_continuation_size(settings.max_frame_bytes);
+    let connection_id = crate::secrets::new_id();
+    let you = Participant {
+        id: match &ra.access.membership {
+            Some(m) => m.id.clone(),
+            None => format!("guest:{connection_id}"),
+        },
+        name: ra
+            .access
+            .membership
+            .as_ref()
+            .map(|m| m.display_name.clone())
+            .or(guest_name.clone())
+            .unwrap_or_default(),
+        leader: ra.access.actor.relation == Relation::Leader,
+        guest: ra.access.membership.is_none(),
+    };
+    let joining = Joining {
+        membership_id: ra.access.membership.as_ref().map(|m| m.id.clone()),
+        guest: ra.access.membership.is_none().then(|| connection_id.clone()),
+        names: ra.may(ChatAction::SeePresence),
+    };
+    let sub = state.chat.hub.join(
+        &room_id,
+        joining,
+        settings.outbound_queue,
+        settings.max_connections_per_room,
+    )?;
+    let conn = Conn {
+        state: state.into_inner(),
+        room_id,
+        session,
+        guest: guest_name.map(|name| (connection_id.clone(), name)),
+        connection_id,
+        last_seq: since,
+        room_last_seq: ra.room.last_seq,
+        room: ra.view,
+    };
+    actix_web::rt::spawn(run(conn, you, sub, socket, stream));
+    Ok(response)
+}
+
+async fn run(
+    mut conn: Conn,
+    you: Participant,
+    mut sub: Subscription,
+    mut socket: Socket,
+    mut stream: actix_ws::AggregatedMessageStream,
+) {
+    let state = conn.state.clone();
+    let hub_room = conn.room_id.clone();
+    let close = match serve(&mut conn, &you, &mut sub, &mut socket, &mut stream).await {
+        Ok(reason) => reason,
+        Err(e) => {
+            if let AppError::Internal(_) = e {
+                tracing::error!(error = %e, "chat connection failed");
+            }
+            Some(close_reason(hub::CLOSE_DENIED, "error"))
+        }
+    };
+    state.chat.hub.leave(&hub_room, sub.id);
+    if !sub.cut.is_cut() || close.is_some() {
+        let _ = tokio::time::timeout(Duration::from_secs(2), socket.close(close)).await;
+    }
+    let (room, connection) = (conn.room_id.clone(), conn.connection_id.clone());
+    let left = bus::write(&state, move |db, emitted| {
+        presence::remove(db, &connection)?;
+        emitted.push(Emit::event(Event::Presence { r: room }));
+        Ok(())
+    })
+    .await;
+    if let Err(e) = left {
+        tracing::warn!(error = %e, "presence could not be cleared");
+    }
+}
+
+fn close_reason(code: u16, why: &str) -> CloseReason {
+    CloseReason {
+        code: CloseCode::Other(code),
+        description: Some(why.to_string()),
+    }
+}
+
+/// Writes one frame, unless the client stopped reading (or the hub cut it loose).
+async fn write(socket: &mut Socket, sub: &Subscription, frame: ByteString) -> bool {
+    if sub.cut.is_cut() {
+        return false;
+    }
+    tokio::select! {
+        sent = tokio::time::timeout(WRITE_TIMEOUT, socket.text(frame)) => {
+            matches!(sent, Ok(Ok(())))
+        }
+        _ = sub.cut.notify.notified() => false,
+    }
+}
+
+/// Serves the connection; answers how to close it (`None`: it is closed already).
+async fn serve(
+    conn: &mut Conn,
+    you: &Participant,
+    sub: &mut Subscription,
+    socket: &mut Socket,
+    stream: &mut actix_ws::AggregatedMessageStream,
+) -> Result<Option<CloseReason>, AppError> {
+    let settings = conn.state.settings.chat.clone();
+    // Present, and caught up: one trip.
+    let (room, connection, process) = (
+        conn.room_id.clone(),
+        conn.connection_id.clone(),
+        conn.state.chat.bus.process_id.clone(),
+    );
+    let (membership, guest_name, leader) = (
+        you.id.strip_prefix("guest:").is_none().then(|| you.id.clone()),
+        conn.guest.as_ref().map(|(_, name)| name.clone()),
+        you.leader,
+    );
+    let since = conn.last_seq;
+    let history = bus::write(&conn.state, move |db, emitted| {
+        presence::add(
+            db,
+            &Present {
+                connection_id: &connection,
+                room_id: &room,
+                process_id: &process,
+                membership_id: membership.as_deref(),
+                guest_name: guest_name.as_deref(),
+                leader,
+            },
+        )?;
+        emitted.push(Emit::event(Event::Presence { r: room.clone() }));
+        catch_up(db, &room, since)
+    })
+    .await?;
+    let last_seq = history.last().map_or(0, |m| m.seq).max(conn.room_last_seq);
+    let ready = ServerFrame::Ready {
+        room: &conn.room,
+        you,
+        last_seq,
+    }
+    .to_text();
+    if !write(socket, sub, ready).await {
+        return Ok(None);
+    }
+    for message in history {
+        if message.seq > conn.last_seq {
+            conn.last_seq = message.seq;
+            if !write(socket, sub, bus::message_frame(&message)).await {
+                return Ok(None);
+            }
+        }
+    }
+
+    let limit = conn.state.settings.limits.chat_messages_per_connection;
+    let scale = conn.state.settings.limits.scale;
+    let limiter = connection_limiter(limit.max, limit.window_seconds, scale);
+    let mut heartbeat = tokio::time::interval(settings.heartbeat());
+    heartbeat.tick().await;
+    let mut heard = Instant::now();
+    loop {
+        tokio::select! {
+            biased;
+            item = sub.rx.recv() => {
+                let Some(item) = item else {
+                    return Ok(Some(close_reason(hub::CLOSE_RESYNC, "resync")));
+                };
+                match outbound(conn, sub, socket, item).await? {
+                    Flow::Go => {}
+                    Flow::Stop(reason) => return Ok(reason),
+                }
+            }
+            _ = sub.cut.notify.notified() => {
+                // Too far behind: it may reconnect with `since` and catch up.
+                return Ok(Some(close_reason(hub::CLOSE_RESYNC, "resync")));
+            }
+            message = stream.next() => {
+                heard = Instant::now();
+                match message {
+                    Some(Ok(AggregatedMessage::Text(text))) => {
+                        if let Flow::Stop(reason) = inbound(conn, sub, socket, &limiter, &text).await? {
+                            return Ok(reason);
+                        }
+                    }
+                    Some(Ok(AggregatedMessage::Binary(_))) => {
+                        let frame = error_frame("invalid_frame", "Send JSON text frames.", None);
+                        if !write(socket, sub, frame).await {
+                            return Ok(None);
+                        }
+                    }
+                    Some(Ok(AggregatedMessage::Ping(bytes))) => {
+                        if socket.pong(&bytes).await.is_err() {
+                            return Ok(None);
+                        }
+                    }
+                    Some(Ok(AggregatedMessage::Pong(_))) => {}
+                    Some(Ok(AggregatedMessage::Close(_))) | None => return Ok(None),
+                    Some(Err(actix_ws::ProtocolError::Overflow)) => {
+                        return Ok(Some(CloseReason {
+                            code: CloseCode::Size,
+                            description: Some("frame_too_large".into()),
+                        }));
+                    }
+                    Some(Err(_)) => {
+                        return Ok(Some(CloseReason {
+                            code: CloseCode::Protocol,
+                            description: Some("protocol_error".into()),
+                        }));
+                    }
+                }
+            }
+            _ = heartbeat.tick() => {
+                if heard.elapsed() > settings.heartbeat_timeout() {
+                    return Ok(Some(CloseReason {
+                        code: CloseCode::Away,
+                        description: Some("heartbeat_timeout".into()),
+                    }));
+                }
+                if sub.cut.is_cut() || socket.ping(b"").await.is_err() {
+                    return Ok(None);
+                }
+            }
+        }
+    }
+}
+
+fn connection_limiter(max: u32, window_seconds: u64, scale: f64) -> DefaultDirectRateLimiter {
+    let max = (f64::from(max) * scale).round().clamp(1.0, 1e9) as u32;
+    let max = std::num::NonZeroU32::new(max).unwrap_or(std::num::NonZeroU32::MIN);
+    let period = (Duration::from_secs(window_seconds) / max.get()).max(Duration::from_nanos(1));
+    let quota = Quota::with_period(period)
+        .unwrap_or_else(|| Quota::per_second(max))
+        .allow_burst(max);
+    DefaultDirectRateLimiter::direct(quota)
+}
+
+enum Flow {
+    Go,
+    Stop(Option<CloseReason>),
+}
+
+fn error_frame(code: &str, message: &str, client_msg_id: Option<&str>) -> ByteString {
+    ServerFrame::Error {
+        error: code,
+        message,
+        client_msg_id,
+        retry_after: None,
+        opens_at: None,
+    }
+    .to_text()
+}
+
+/// History after `since` in pages, all of it (bounded by the room's retention).
+fn catch_up(
+    db: &mut crate::db::DbConnection,
+    room_id: &str,
+    since: i64,
+) -> Result<Vec<super::MessageView>, AppError> {
+    let mut out = vec![];
+    let mut after = since;
+    loop {
+        let page = messages::history(db, room_id, after, messages::HISTORY_PAGE)?;
+        let full = page.len() as i64 == messages::HISTORY_PAGE;
+        after = page.last().map_or(after, |m| m.seq);
+        out.extend(page);
+        if !full {
+            return Ok(out);
+        }
+    }
+}
+
+async fn inbound(
+    conn: &mut Conn,
+    sub: &Subscription,
+    socket: &mut Socket,
+    limiter: &DefaultDirectRateLimiter,
+    text: &str,
+) -> Result<Flow, AppError> {
+    let reply = |frame| async move {
+        if write(socket, sub, frame).await {
+            Flow::Go
+        } else {
+            Flow::Stop(None)
+        }
+    };
+    let frame: ClientFrame = match serde_json::from_str(text) {
+        Ok(frame) => frame,
+        Err(_) => {
+            return Ok(reply(error_frame(
+                "invalid_frame",
+                "A frame is JSON like {\"type\":\"send\",\"body\":\"...\",\"client_msg_id\":\"...\"}.",
+                None,
+            ))
+            .await);
+        }
+    };
+    let ClientFrame::Send {
+        body,
+        client_msg_id,
+    } = frame;
+    let client_id = match messages::checked_client_id(client_msg_id.as_deref()) {
+        Ok(id) => id,
+        Err(e) => return Ok(reply(refusal(&e, None, None)).await),
+    };
+    if let Err(not_until) = limiter.check() {
+        use governor::clock::{Clock, DefaultClock};
+        let wait = not_until.wait_time_from(DefaultClock::default().now());
+        let e = AppError::rate_limited(wait.as_secs() + 1);
+        return Ok(reply(refusal(&e, client_id.as_deref(), None)).await);
+    }
+    let body = match messages::checked_body(&body, conn.state.settings.chat.max_message_chars) {
+        Ok(body) => body,
+        Err(e) => return Ok(reply(refusal(&e, client_id.as_deref(), None)).await),
+    };
+    let sender = Sender {
+        session: conn.session.clone(),
+        guest: conn.guest.clone(),
+    };
+    let (outcome, room) =
+        messages::send(&conn.state, &conn.room_id, sender, body, client_id.clone()).await?;
+    if let Some(room) = room {
+        conn.room = room;
+    }
+    match outcome {
+        Ok(Sent::Stored) => Ok(Flow::Go),
+        Ok(Sent::Again(message)) => Ok(reply(bus::message_frame(&message)).await),
+        Err(e) => {
+            let opens_at = (e.code() == "room_closed")
+                .then(|| conn.room.opens_at.clone())
+                .flatten();
+            Ok(reply(refusal(&e, client_id.as_deref(), opens_at.as_deref())).await)
+        }
+    }
+}
+
+/// A refused frame as an error frame (the connection stays open).
+fn refusal(e: &AppError, client_msg_id: Option<&str>, opens_at: Option<&str>) -> ByteString {
+    match e {
+        AppError::Client {
+            code,
+            message,
+            retry_after_secs,
+            ..
+        } => ServerFrame::Error {
+            error: code,
+            message,
+            client_msg_id,
+            retry_after: *retry_after_secs,
+            opens_at,
+        }
+        .to_text(),
+        AppError::Internal(_) => error_frame(
+            "internal",
+            "Something went wrong on our side; try again.",
+            client_msg_id,
+        ),
+    }
+}
+
+async fn outbound(
+    conn: &mut Conn,
+    sub: &Subscription,
+    socket: &mut Socket,
+    item: Outbound,
+) -> Result<Flow, AppError> {
+    let ok = |sent: bool| if sent { Flow::Go } else { Flow::Stop(None) };
+    match item {
+        Outbound::Message { seq, frame } => {
+            if seq <= conn.last_seq {
+                return Ok(Flow::Go);
+            }
+            if seq > conn.last_seq + 1 {
+                // A gap (a deleted message, or one this process has not heard of yet).
+                return resync(conn, sub, socket, None).await;
+            }
+            conn.last_seq = seq;
+            Ok(ok(write(socket, sub, frame).await))
+        }
+        Outbound::Frame(frame) => Ok(ok(write(socket, sub, frame).await)),
+        Outbound::Resync => resync(conn, sub, socket, None).await,
+        Outbound::Recheck { kind, why } => resync(conn, sub, socket, Some((kind, why))).await,
+        Outbound::Close {
+            code,
+            reason,
+            frame,
+        } => {
+            if let Some(frame) = frame {
+                write(socket, sub, frame).await;
+            }
+            let notice = ServerFrame::Notice {
+                room_id: &conn.room_id,
+                kind: reason,
+                reason: None,
+                room: None,
+            }
+            .to_text();
+            write(socket, sub, notice).await;
+            Ok(Flow::Stop(Some(close_reason(code, reason))))
+        }
+    }
+}
+
+/// Checks access again and catches up from the last seq (one trip). `told`: what happened
+/// to this member, to say so (and why) before anything else.
+async fn resync(
+    conn: &mut Conn,
+    sub: &Subscription,
+    socket: &mut Socket,
+    told: Option<(String, Option<String>)>,
+) -> Result<Flow, AppError> {
+    let (room_id, session, since) = (conn.room_id.clone(), conn.session.clone(), conn.last_seq);
+    let guest_removed = told.as_ref().is_some_and(|(k, _)| k == "removed") && conn.guest.is_some();
+    let checked = conn
+        .state
+        .db
+        .run(move |db| {
+            let ra = match rooms::load(db, &room_id, session.as_ref()) {
+                Ok(ra) => ra,
+                Err(AppError::Client { .. }) => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            if !ra.may(ChatAction::ReadRoom) {
+                return Ok(None);
+            }
+            Ok(Some((ra.view.clone(), catch_up(db, &room_id, since)?)))
+        })
+        .await?;
+    if let Some((kind, why)) = &told {
+        let notice = ServerFrame::Notice {
+            room_id: &conn.room_id,
+            kind,
+            reason: why.as_deref(),
+            room: checked.as_ref().map(|(view, _)| view),
+        }
+        .to_text();
+        if !write(socket, sub, notice).await {
+            return Ok(Flow::Stop(None));
+        }
+    }
+    let Some((view, history)) = checked.filter(|_| !guest_removed) else {
+        let why = told.map_or("access_lost".to_string(), |(kind, _)| kind);
+        return Ok(Flow::Stop(Some(close_reason(hub::CLOSE_DENIED, &why))));
+    };
+    conn.room = view;
+    for message in history {
+        if message.seq > conn.last_seq {
+            conn.last_seq = message.seq;
+            if !write(socket, sub, bus::message_frame(&message)).await {
+                return Ok(Flow::Stop(None));
+            }
+        }
+    }
+    Ok(Flow::Go)
+}
