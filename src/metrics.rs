@@ -14,6 +14,9 @@ impl Counter {
     pub fn inc(&self) {
         self.0.fetch_add(1, Ordering::Relaxed);
     }
+    pub fn add(&self, n: u64) {
+        self.0.fetch_add(n, Ordering::Relaxed);
+    }
     pub fn get(&self) -> u64 {
         self.0.load(Ordering::Relaxed)
     }
@@ -29,6 +32,11 @@ pub struct Metrics {
     pub registrations: Counter,
     pub logins: Counter,
     pub logins_failed: Counter,
+    /// Chat frames received from clients, and their trips to the blocking pool (one each).
+    pub chat_frames: Counter,
+    pub chat_frame_trips: Counter,
+    /// Chat connections cut loose because their queue was full.
+    pub chat_cut: Counter,
     /// Per route pattern (never a filled-in path): (requests, trips to the blocking pool).
     trips: Mutex<BTreeMap<String, (u64, u64)>>,
 }
@@ -114,6 +122,21 @@ impl Metrics {
                 ("{result=\"ok\"}", self.logins.get()),
                 ("{result=\"failed\"}", self.logins_failed.get()),
             ],
+        );
+        counter(
+            "kring_chat_frames_total",
+            "Chat frames received from clients.",
+            &[("", self.chat_frames.get())],
+        );
+        counter(
+            "kring_chat_frame_trips_total",
+            "Trips to the blocking pool made for chat frames (one per frame).",
+            &[("", self.chat_frame_trips.get())],
+        );
+        counter(
+            "kring_chat_cut_total",
+            "Chat connections cut loose because they fell too far behind.",
+            &[("", self.chat_cut.get())],
         );
         let _ = writeln!(
             out,

@@ -285,13 +285,20 @@ async fn serve(
             }
             _ = sub.cut.notify.notified() => {
                 // Too far behind: it may reconnect with `since` and catch up.
+                conn.state.metrics.chat_cut.inc();
                 return Ok(Some(close_reason(hub::CLOSE_RESYNC, "resync")));
             }
             message = stream.next() => {
                 heard = Instant::now();
                 match message {
                     Some(Ok(AggregatedMessage::Text(text))) => {
-                        if let Flow::Stop(reason) = inbound(conn, sub, socket, &limiter, &text).await? {
+                        let state = conn.state.clone();
+                        let (flow, trips) =
+                            crate::blocking::counting(inbound(conn, sub, socket, &limiter, &text))
+                                .await;
+                        state.metrics.chat_frames.inc();
+                        state.metrics.chat_frame_trips.add(u64::from(trips));
+                        if let Flow::Stop(reason) = flow? {
                             return Ok(reason);
                         }
                     }

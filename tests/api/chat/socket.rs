@@ -63,6 +63,6 @@ async fn a_resend_is_stored_once(app: TestApp) {
     let again = member.next_of("message").await;
     assert_eq!(again["id"], first["id"]);
     assert_eq!(again["seq"], first["seq"]);
-    assert_eq!(app.rows_in("messages").len(), 1);
+    assert_eq!(app.db.rows_in("messages").len(), 1);
     let _ = json!({});
 }
