@@ -237,8 +237,9 @@ fn sanction_body(bytes: &[u8]) -> Result<ParticipantSanction, AppError> {
             "The body must be a JSON object.",
         ));
     }
-    serde_json::from_value(value)
-        .map_err(|e| AppError::bad_request("invalid_body", format!("The body could not be read: {e}")))
+    serde_json::from_value(value).map_err(|e| {
+        AppError::bad_request("invalid_body", format!("The body could not be read: {e}"))
+    })
 }
 
 /// Mute a participant in this room for a while (leaders); they are told at once, with the
@@ -250,7 +251,9 @@ fn sanction_body(bytes: &[u8]) -> Result<ParticipantSanction, AppError> {
     security(("bearer" = [])),
     responses((status = 204, description = "Muted."),
         (status = 403, body = ErrorBody, description = "`forbidden`; `cannot_sanction_leader`."),
-        (status = 409, body = ErrorBody, description = "`guest_participant`: remove guests.")))]
+        (status = 409, body = ErrorBody, description = "`guest_participant`: remove guests."),
+        (status = 422, body = ErrorBody, description = "`invalid_field`: minutes out of \
+            1-10080, or a reason that breaks the rules.")))]
 pub async fn mute(
     state: web::Data<AppState>,
     Authenticated(session): Authenticated,
@@ -298,7 +301,9 @@ pub async fn unmute(
             guest connection's id.")),
     security(("bearer" = [])),
     responses((status = 204, description = "Removed."),
-        (status = 403, body = ErrorBody, description = "`forbidden`; `cannot_sanction_leader`.")))]
+        (status = 403, body = ErrorBody, description = "`forbidden`; `cannot_sanction_leader`."),
+        (status = 422, body = ErrorBody, description = "`invalid_field`: minutes out of \
+            1-10080, or a reason that breaks the rules.")))]
 pub async fn remove(
     state: web::Data<AppState>,
     Authenticated(session): Authenticated,

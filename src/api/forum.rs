@@ -429,9 +429,11 @@ pub async fn delete_announcement(
         (status = 403, body = ErrorBody, description = "`forbidden`: leaders only.")))]
 pub async fn show_premoderation(
     state: web::Data<AppState>,
-    asker: Asker,
+    Authenticated(session): Authenticated,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
+    // Leaders only: a guest is asked to log in whatever the slug (a hidden group included).
+    let asker = Asker::Resolved(Some(session));
     let key = GroupRef::Slug(slug.into_inner());
     let settings = reading_by(&state, asker, key, None, |_, access| {
         access.check_forum(Content::NONE, ForumAction::SetPremoderation)?;

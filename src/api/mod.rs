@@ -376,11 +376,41 @@ fn chat_routes(cfg: &mut web::ServiceConfig) {
     use Access::Chat;
     use actix_web::http::Method as M;
     let v1 = |path: &str| format!("/api/v1{path}");
-    routes::add(cfg, M::GET, &v1("/groups/{slug}/rooms"), &[Chat(C::ReadRoom)], chat::list);
-    routes::add(cfg, M::POST, &v1("/groups/{slug}/rooms"), &[Chat(C::ManageRooms)], chat::create);
-    routes::add(cfg, M::GET, &v1("/rooms/{id}"), &[Chat(C::ReadRoom)], chat::show);
-    routes::add(cfg, M::PATCH, &v1("/rooms/{id}"), &[Chat(C::ManageRooms)], chat::change);
-    routes::add(cfg, M::DELETE, &v1("/rooms/{id}"), &[Chat(C::ManageRooms)], chat::delete);
+    routes::add(
+        cfg,
+        M::GET,
+        &v1("/groups/{slug}/rooms"),
+        &[Chat(C::ReadRoom)],
+        chat::list,
+    );
+    routes::add(
+        cfg,
+        M::POST,
+        &v1("/groups/{slug}/rooms"),
+        &[Chat(C::ManageRooms)],
+        chat::create,
+    );
+    routes::add(
+        cfg,
+        M::GET,
+        &v1("/rooms/{id}"),
+        &[Chat(C::ReadRoom)],
+        chat::show,
+    );
+    routes::add(
+        cfg,
+        M::PATCH,
+        &v1("/rooms/{id}"),
+        &[Chat(C::ManageRooms)],
+        chat::change,
+    );
+    routes::add(
+        cfg,
+        M::DELETE,
+        &v1("/rooms/{id}"),
+        &[Chat(C::ManageRooms)],
+        chat::delete,
+    );
     routes::add(
         cfg,
         M::POST,

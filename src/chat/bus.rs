@@ -399,8 +399,15 @@ pub async fn start(state: &Arc<AppState>) -> Vec<tokio::task::JoinHandle<()>> {
     let mut tasks = vec![tokio::spawn(upkeep(state.clone()))];
     if let crate::db::Backend::Postgres { url } = state.db.backend() {
         let (ready, listening) = tokio::sync::oneshot::channel();
-        tasks.push(tokio::spawn(listen(state.clone(), url.clone(), Some(ready))));
-        if tokio::time::timeout(Duration::from_secs(10), listening).await.is_err() {
+        tasks.push(tokio::spawn(listen(
+            state.clone(),
+            url.clone(),
+            Some(ready),
+        )));
+        if tokio::time::timeout(Duration::from_secs(10), listening)
+            .await
+            .is_err()
+        {
             tracing::warn!("the chat listener is not listening yet; it keeps trying");
         }
     }

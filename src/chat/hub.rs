@@ -157,11 +157,7 @@ impl Hub {
 
     /// Offers `item` to every connection of `room_id` that `pick` chooses; drops those that
     /// are too far behind.
-    fn offer(
-        &self,
-        room_id: &str,
-        mut pick: impl FnMut(&Conn) -> Option<Outbound>,
-    ) {
+    fn offer(&self, room_id: &str, mut pick: impl FnMut(&Conn) -> Option<Outbound>) {
         let mut rooms = self.lock();
         let Some(room) = rooms.get_mut(room_id) else {
             return;
@@ -311,7 +307,10 @@ mod tests {
         assert!(!slow.cut.is_cut());
         hub.message("r", 3, ByteString::from_static("x"));
         assert!(slow.cut.is_cut(), "the third frame found its queue full");
-        assert!(matches!(fast.rx.try_recv(), Ok(Outbound::Message { seq: 3, .. })));
+        assert!(matches!(
+            fast.rx.try_recv(),
+            Ok(Outbound::Message { seq: 3, .. })
+        ));
         assert_eq!(hub.connections(), 1);
         hub.leave("r", fast.id);
         assert!(!hub.has_room("r"));

@@ -54,7 +54,10 @@ pub fn checked_body(raw: &str, max_chars: usize) -> Result<String, AppError> {
             format!("A chat message has at most {max_chars} characters."),
         ));
     }
-    if body.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    if body
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
         return Err(AppError::invalid(
             "invalid_field",
             "body contains characters that are not allowed.",
@@ -159,7 +162,9 @@ fn store(
         };
         let before: Option<String> = query.first(conn).optional()?;
         if let Some(id) = before {
-            return Ok(Sent::Again(one(conn, &id)?.ok_or_else(AppError::not_found)?));
+            return Ok(Sent::Again(
+                one(conn, &id)?.ok_or_else(AppError::not_found)?,
+            ));
         }
     }
     let now = time::now();
@@ -362,7 +367,11 @@ pub async fn delete(
     bus::write(state, move |conn, emitted| {
         let (room_id, seq, author): (String, i64, Option<String>) = messages::table
             .find(&message_id)
-            .select((messages::room_id, messages::seq, messages::author_membership))
+            .select((
+                messages::room_id,
+                messages::seq,
+                messages::author_membership,
+            ))
             .first(conn)
             .optional()?
             .ok_or_else(AppError::not_found)?;

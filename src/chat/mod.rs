@@ -82,7 +82,11 @@ pub enum ServerFrame<'a> {
     },
     Message(&'a MessageView),
     /// A message was deleted: clients take it away.
-    Deleted { room_id: &'a str, id: &'a str, seq: i64 },
+    Deleted {
+        room_id: &'a str,
+        id: &'a str,
+        seq: i64,
+    },
     /// Something happened in the room (`kind`): it opened or closed, was locked, changed,
     /// or something concerns you (muted, removed). `room` is its state now.
     Notice {

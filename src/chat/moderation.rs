@@ -63,12 +63,20 @@ pub async fn sanction(
             format!("minutes must be 1 to {MAX_MINUTES}."),
         ));
     }
-    let reason = match body.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+    let reason = match body
+        .reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+    {
         None => None,
         Some(r) => Some(text::checked("reason", r, 1, 500, true)?),
     };
-    let (room_id, participant, session) =
-        (room_id.to_string(), participant.to_string(), session.clone());
+    let (room_id, participant, session) = (
+        room_id.to_string(),
+        participant.to_string(),
+        session.clone(),
+    );
     bus::write(state, move |conn, emitted| {
         let ra = rooms::load_for_write(conn, &room_id, Some(&session))?;
         ra.check(ChatAction::ModerateParticipant)?;
@@ -80,7 +88,13 @@ pub async fn sanction(
                     "A guest cannot be muted; remove them from the room instead.",
                 ));
             }
-            modlog::record(conn, &group_id, ModlogAction::ParticipantRemoved, None, reason.as_deref())?;
+            modlog::record(
+                conn,
+                &group_id,
+                ModlogAction::ParticipantRemoved,
+                None,
+                reason.as_deref(),
+            )?;
             emitted.push(Emit::event(Event::Guest {
                 r: room_id.clone(),
                 c: guest.to_string(),
@@ -139,8 +153,11 @@ pub async fn lift(
     room_id: &str,
     participant: &str,
 ) -> Result<(), AppError> {
-    let (room_id, participant, session) =
-        (room_id.to_string(), participant.to_string(), session.clone());
+    let (room_id, participant, session) = (
+        room_id.to_string(),
+        participant.to_string(),
+        session.clone(),
+    );
     bus::write(state, move |conn, emitted| {
         let ra = rooms::load_for_write(conn, &room_id, Some(&session))?;
         ra.check(ChatAction::ModerateParticipant)?;

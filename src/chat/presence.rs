@@ -80,8 +80,7 @@ pub fn list(conn: &mut DbConnection, room_id: &str) -> Result<Vec<Participant>, 
     let rows: Vec<(String, Option<String>, Option<String>, bool, Option<String>)> =
         room_presence::table
             .left_join(
-                memberships::table
-                    .on(memberships::id.nullable().eq(room_presence::membership_id)),
+                memberships::table.on(memberships::id.nullable().eq(room_presence::membership_id)),
             )
             .filter(room_presence::room_id.eq(room_id))
             .filter(room_presence::seen_at.ge(time::now() - STALE_SECS))

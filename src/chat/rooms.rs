@@ -389,7 +389,11 @@ pub async fn change(
     change: RoomChange,
 ) -> Result<RoomView, AppError> {
     let name = change.name.as_deref().map(name).transpose()?;
-    let schedule = change.schedule.as_deref().map(checked_schedule).transpose()?;
+    let schedule = change
+        .schedule
+        .as_deref()
+        .map(checked_schedule)
+        .transpose()?;
     let retention = change
         .retention_hours
         .map(|h| retention(state, h))
@@ -466,7 +470,10 @@ pub async fn set_session(
             (None, Some(until.max(now + 1)))
         };
         diesel::update(rooms::table.find(&room_id))
-            .set((rooms::opened_until.eq(opened), rooms::closed_until.eq(closed)))
+            .set((
+                rooms::opened_until.eq(opened),
+                rooms::closed_until.eq(closed),
+            ))
             .execute(conn)?;
         let after = reread(conn, &ra)?;
         let action = if open {
@@ -500,9 +507,7 @@ pub async fn delete(
             None,
             Some(&ra.room.name),
         )?;
-        emitted.push(Emit::event(Event::RoomGone {
-            r: room_id.clone(),
-        }));
+        emitted.push(Emit::event(Event::RoomGone { r: room_id.clone() }));
         Ok(())
     })
     .await

@@ -89,7 +89,10 @@ impl Schedule {
         self.slots
             .iter()
             .map(|s| {
-                let day = DAYS.iter().find(|(d, _, _)| *d == s.day).map_or("", |d| d.1);
+                let day = DAYS
+                    .iter()
+                    .find(|(d, _, _)| *d == s.day)
+                    .map_or("", |d| d.1);
                 format!("{day} {}-{}", hm(s.start), hm(s.end))
             })
             .collect::<Vec<_>>()
@@ -113,7 +116,10 @@ impl Schedule {
 
     /// The next meeting's start after `now` (unix seconds), within the coming week.
     fn next_start(&self, tz: &TimeZone, now: i64) -> Option<i64> {
-        let today = Timestamp::from_second(now).ok()?.to_zoned(tz.clone()).date();
+        let today = Timestamp::from_second(now)
+            .ok()?
+            .to_zoned(tz.clone())
+            .date();
         (0..8)
             .filter_map(|offset| today.checked_add(offset.days()).ok())
             .flat_map(|date| {
@@ -135,7 +141,13 @@ fn at(tz: &TimeZone, date: jiff::civil::Date, minutes: u16) -> Option<i64> {
         (date, minutes)
     };
     let time = Time::new((minutes / 60) as i8, (minutes % 60) as i8, 0, 0).ok()?;
-    Some(date.to_datetime(time).to_zoned(tz.clone()).ok()?.timestamp().as_second())
+    Some(
+        date.to_datetime(time)
+            .to_zoned(tz.clone())
+            .ok()?
+            .timestamp()
+            .as_second(),
+    )
 }
 
 /// A steunpunt's time zone by its IANA name; Europe/Amsterdam when the name is unknown.

@@ -132,7 +132,11 @@ pub async fn handshake(
     };
     let joining = Joining {
         membership_id: ra.access.membership.as_ref().map(|m| m.id.clone()),
-        guest: ra.access.membership.is_none().then(|| connection_id.clone()),
+        guest: ra
+            .access
+            .membership
+            .is_none()
+            .then(|| connection_id.clone()),
         names: ra.may(ChatAction::SeePresence),
     };
     let sub = state.chat.hub.join(
@@ -225,7 +229,10 @@ async fn serve(
         conn.state.chat.bus.process_id.clone(),
     );
     let (membership, guest_name, leader) = (
-        you.id.strip_prefix("guest:").is_none().then(|| you.id.clone()),
+        you.id
+            .strip_prefix("guest:")
+            .is_none()
+            .then(|| you.id.clone()),
         conn.guest.as_ref().map(|(_, name)| name.clone()),
         you.leader,
     );

@@ -133,7 +133,14 @@ fn content(kind: &str) -> Content {
 fn room(kind: &str) -> RoomFacts {
     assert!(
         [
-            "", "room", "leaders_only", "locked", "closed", "muted_here", "removed", "own",
+            "",
+            "room",
+            "leaders_only",
+            "locked",
+            "closed",
+            "muted_here",
+            "removed",
+            "own",
             "other"
         ]
         .contains(&kind),

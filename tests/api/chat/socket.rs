@@ -43,7 +43,10 @@ async fn two_members_exchange_messages_and_a_reconnect_resumes_exactly(app: Test
 
     // History over HTTP says the same.
     let history = app
-        .read_ok(Some(&cast.member), &format!("/api/v1/rooms/{room}/messages?since=3"))
+        .read_ok(
+            Some(&cast.member),
+            &format!("/api/v1/rooms/{room}/messages?since=3"),
+        )
         .await;
     let seqs: Vec<i64> = history["messages"]
         .as_array()
