@@ -436,7 +436,7 @@ pub async fn upkeep(state: Arc<AppState>) {
         rounds += 1;
         let process = state.chat.bus.process_id.clone();
         let rooms = state.chat.hub.rooms();
-        let refresh = rounds % 4 == 0;
+        let refresh = rounds.is_multiple_of(4);
         let result = state
             .db
             .run(move |conn| {

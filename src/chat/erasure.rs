@@ -43,8 +43,10 @@ pub struct ChatExport {
     pub present_in: Vec<String>,
 }
 
+type MessageRow = (String, String, String, Option<String>, i64, String, i64);
+
 pub fn export(conn: &mut DbConnection, memberships: &[String]) -> Result<ChatExport, AppError> {
-    let rows: Vec<(String, String, String, Option<String>, i64, String, i64)> = messages::table
+    let rows: Vec<MessageRow> = messages::table
         .inner_join(rooms::table)
         .filter(messages::author_membership.eq_any(memberships))
         .order((messages::sent_at, messages::seq))

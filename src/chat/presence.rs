@@ -76,23 +76,24 @@ pub fn forget_process(conn: &mut DbConnection, process_id: &str) -> Result<(), A
 }
 
 /// Who is in the room (one entry per person: a member with two tabs is there once).
+type PresenceRow = (String, Option<String>, Option<String>, bool, Option<String>);
+
 pub fn list(conn: &mut DbConnection, room_id: &str) -> Result<Vec<Participant>, AppError> {
-    let rows: Vec<(String, Option<String>, Option<String>, bool, Option<String>)> =
-        room_presence::table
-            .left_join(
-                memberships::table.on(memberships::id.nullable().eq(room_presence::membership_id)),
-            )
-            .filter(room_presence::room_id.eq(room_id))
-            .filter(room_presence::seen_at.ge(time::now() - STALE_SECS))
-            .order(room_presence::connection_id)
-            .select((
-                room_presence::connection_id,
-                room_presence::membership_id,
-                room_presence::guest_name,
-                room_presence::leader,
-                memberships::display_name.nullable(),
-            ))
-            .load(conn)?;
+    let rows: Vec<PresenceRow> = room_presence::table
+        .left_join(
+            memberships::table.on(memberships::id.nullable().eq(room_presence::membership_id)),
+        )
+        .filter(room_presence::room_id.eq(room_id))
+        .filter(room_presence::seen_at.ge(time::now() - STALE_SECS))
+        .order(room_presence::connection_id)
+        .select((
+            room_presence::connection_id,
+            room_presence::membership_id,
+            room_presence::guest_name,
+            room_presence::leader,
+            memberships::display_name.nullable(),
+        ))
+        .load(conn)?;
     let mut out: Vec<Participant> = vec![];
     for (connection, membership, guest_name, leader, name) in rows {
         let entry = match (membership, name) {
