@@ -1,7 +1,8 @@
 //! Passwords: what a new password must be, and argon2id hashing off the async workers.
 //!
 //! Hashing runs behind a small semaphore so a flood of logins waits in line (or is told
-//! "busy") instead of starving every other request of CPU.
+//! "busy") instead of starving every other request of CPU. Each hash allocates its
+//! `memory_kib` in one block; `src/main.rs` makes glibc give that back to the OS afterwards.
 
 use std::collections::HashSet;
 use std::sync::{Arc, LazyLock};

@@ -1,8 +1,9 @@
-//! The `kring` binary: zero-config start, backend choice, migrate, purge, create-admin.
+//! The `kring` binary: zero-config start, backend choice, migrate, purge, create-admin, the
+//! memory it keeps after logins.
 
 use diesel::prelude::*;
 
-use crate::helpers::{Backend, ServerProcess, TestDatabase, run_kring};
+use crate::helpers::{Backend, PASSWORD, ServerProcess, TestDatabase, run_kring};
 
 #[tokio::test]
 async fn starts_with_no_config_on_sqlite_under_data() {
@@ -22,6 +23,51 @@ async fn starts_with_no_config_on_sqlite_under_data() {
     let log = server.stop();
     assert!(dir.path().join("data/kring.db").exists(), "{log}");
     assert!(log.contains("created the default steunpunt"), "{log}");
+}
+
+/// Each login's argon2 block (19 MiB) goes back to the OS after its hash: glibc kept them in
+/// its arenas (see `src/main.rs`), and a few logins left 55-75 MiB behind.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn logins_give_the_memory_of_their_hash_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = ServerProcess::start(
+        dir.path(),
+        &[("KRING_LIMITS__SCALE", "1000")],
+        &["serve", "--bind", "127.0.0.1:0"],
+    );
+    let resident_anon_kib = || {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", server.pid())).unwrap();
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("RssAnon:"))
+            .and_then(|value| value.split_whitespace().next()?.parse::<u64>().ok())
+            .unwrap()
+    };
+    let http = reqwest::Client::new();
+    let credentials = serde_json::json!({"login": "geheugen", "password": PASSWORD});
+    let post = |path: &str| {
+        http.post(format!("{}{path}", server.address))
+            .json(&credentials)
+            .send()
+    };
+    assert_eq!(post("/api/v1/accounts").await.unwrap().status(), 201);
+    assert_eq!(post("/api/v1/sessions").await.unwrap().status(), 201);
+    let before = resident_anon_kib();
+    for _ in 0..6 {
+        let logins: Vec<_> = (0..4)
+            .map(|_| tokio::spawn(post("/api/v1/sessions")))
+            .collect();
+        for login in logins {
+            assert_eq!(login.await.unwrap().unwrap().status(), 201);
+        }
+    }
+    let after = resident_anon_kib();
+    let log = server.stop();
+    assert!(
+        after < before + 10 * 1024,
+        "24 logins grew the resident memory from {before} KiB to {after} KiB\n{log}"
+    );
 }
 
 #[test]

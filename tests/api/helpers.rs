@@ -497,6 +497,11 @@ impl ServerProcess {
         }
     }
 
+    /// Its process id, to read `/proc/{pid}/status`.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Stops it with SIGTERM (a clean shutdown) and returns everything it logged.
     pub fn stop(mut self) -> String {
         let _ = std::process::Command::new("kill")
