@@ -67,5 +67,18 @@ async fn a_resend_is_stored_once(app: TestApp) {
     assert_eq!(again["id"], first["id"]);
     assert_eq!(again["seq"], first["seq"]);
     assert_eq!(app.db.rows_in("messages").len(), 1);
+
+    // A leader deletes the room: whoever is in it is told and disconnected.
+    let gone = app
+        .send_json(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/rooms/{room}"),
+            &cast.leader,
+            None::<&serde_json::Value>,
+        )
+        .await;
+    assert_eq!(gone.status(), 204);
+    assert_eq!(member.closed().await, (4004, "room_deleted".to_string()));
+    assert!(app.db.rows_in("messages").is_empty());
     let _ = json!({});
 }
