@@ -107,6 +107,10 @@ pub struct LoadResult {
     pub errors: BTreeMap<String, u64>,
     /// Frames that were not JSON or had no readable stamp.
     pub unreadable: u64,
+    /// Messages stamped before this run began (history a fresh connection was sent):
+    /// checked for seq, not counted as deliveries.
+    #[serde(default)]
+    pub history: u64,
     /// Latency histogram in microseconds, as (value, count) pairs.
     pub latency_us: Vec<(u64, u64)>,
 }
@@ -142,6 +146,7 @@ impl LoadResult {
         self.gaps += other.gaps;
         self.duplicates += other.duplicates;
         self.unreadable += other.unreadable;
+        self.history += other.history;
         self
     }
 
@@ -305,7 +310,7 @@ pub fn summary(r: &LoadResult) -> String {
     format!(
         "connected {} (failed {}), p50 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms, max {:.2} ms, \
          {:.0} deliveries/s, gaps {}, duplicates {}, undelivered {}, drops {}, stalled cut off \
-         {}/{}, errors {:?}",
+         {}/{}, errors {:?}, history frames {}",
         r.connected,
         r.connect_failures,
         r.ms(0.5),
@@ -319,7 +324,8 @@ pub fn summary(r: &LoadResult) -> String {
         r.drops,
         r.stalled_cut_off,
         r.stalled,
-        r.errors
+        r.errors,
+        r.history
     )
 }
 
@@ -337,6 +343,7 @@ struct Shared {
     duplicates: u64,
     errors: BTreeMap<String, u64>,
     unreadable: u64,
+    history: u64,
     sent: BTreeMap<String, u64>,
     send_failures: u64,
     drops: u64,
@@ -346,6 +353,7 @@ struct Shared {
 /// The run's clock: the measured window in Unix nanos (for stamps), the stop as an Instant.
 #[derive(Clone, Copy)]
 struct Window {
+    run_from: u64,
     measure_from: u64,
     measure_to: u64,
 }
@@ -431,6 +439,7 @@ async fn generate(plan: Plan, args: LoadArgs) -> std::io::Result<Finished> {
     let stop = measure_from + secs(plan.duration_secs);
     let end = stop + secs(plan.drain_secs);
     let window = Window {
+        run_from: start_unix,
         measure_from: start_unix + secs(plan.warmup_secs).as_nanos() as u64,
         measure_to: start_unix + secs(plan.warmup_secs + plan.duration_secs).as_nanos() as u64,
     };
@@ -551,6 +560,7 @@ async fn generate(plan: Plan, args: LoadArgs) -> std::io::Result<Finished> {
     result.duplicates = shared.duplicates;
     result.errors = std::mem::take(&mut shared.errors);
     result.unreadable = shared.unreadable;
+    result.history = shared.history;
     result.sent = std::mem::take(&mut shared.sent);
     for name in plan.rooms.iter().map(|r| &r.name) {
         result.sent.entry(name.clone()).or_default();
@@ -725,7 +735,6 @@ fn on_frame(
         "message" => {
             let mut state = state.borrow_mut();
             let mut shared = shared.borrow_mut();
-            state.delivered += 1;
             if let Some(seq) = parsed.seq {
                 match state.seq.observe(seq) {
                     SeqOutcome::InOrder => {}
@@ -737,6 +746,11 @@ fn on_frame(
                 shared.unreadable += 1;
                 return;
             };
+            if stamp < window.run_from {
+                shared.history += 1;
+                return;
+            }
+            state.delivered += 1;
             if (window.measure_from..window.measure_to).contains(&stamp) {
                 shared.measured_deliveries += 1;
                 let micros = now.saturating_sub(stamp) / 1000;

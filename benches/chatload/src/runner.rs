@@ -409,6 +409,19 @@ impl Runner {
         verdict: String,
     ) {
         eprintln!("  {scenario} | {figure}: kring {kring} | bare {bare} | {target} {verdict}");
+        // Why a target was not measured goes to the notes once; the cell just says so.
+        let mut short = |cell: String, who: &str| match cell.strip_prefix("not measured: ") {
+            Some(reason) => {
+                let note = format!("Scenario {scenario}, {who}: not measured: {reason}");
+                if !self.notes.contains(&note) {
+                    self.notes.push(note);
+                }
+                "not measured".to_string()
+            }
+            None => cell,
+        };
+        let kring = short(kring, "Kring");
+        let bare = short(bare, "bare");
         self.rows.push(Row {
             scenario: scenario.into(),
             figure: figure.into(),
@@ -420,7 +433,9 @@ impl Runner {
     }
 
     fn room_names(&self) -> Vec<String> {
-        let mut rooms = vec!["s2".to_string(), "s3".into(), "s4".into()];
+        // A room per scenario-3 step: a fresh connection is sent the room's history.
+        let mut rooms = vec!["s2".to_string(), "s4".into()];
+        rooms.extend((0..self.args.steps.len()).map(|i| format!("s3-{i}")));
         rooms.extend((0..self.sizes.idle_rooms).map(|r| format!("s1-{r}")));
         rooms.extend((0..self.sizes.evening_rooms).map(|r| format!("s5-{r}")));
         rooms
@@ -834,14 +849,16 @@ impl Runner {
         let mut steps_text = [Vec::new(), Vec::new()];
         let mut failed = [false, false];
         let mut reasons: [Option<String>; 2] = [None, None];
-        for &step in &self.args.steps.clone() {
+        for (i, &step) in self.args.steps.clone().iter().enumerate() {
             if failed.iter().all(|f| *f) {
                 break;
             }
             let rate = step / members as f64;
             eprintln!("  step: {step} deliveries/s ({rate:.1} messages/s)");
             let (kring, bare) = self
-                .both(seeded, |e| self.room_of_members(e, "s3", rate, secs, 0))
+                .both(seeded, |e| {
+                    self.room_of_members(e, &format!("s3-{i}"), rate, secs, 0)
+                })
                 .await;
             for (t, measured) in [kring, bare].into_iter().enumerate() {
                 if failed[t] {
@@ -1146,13 +1163,18 @@ impl Runner {
         .collect()
         .await;
         let failed = logins.iter().filter(|l| l.is_err()).count();
+        let first_failure = logins
+            .iter()
+            .find_map(|l| l.as_ref().err())
+            .map(|e| format!(", the first: {e}"))
+            .unwrap_or_default();
         let burst = begun.elapsed().as_secs_f64();
         tokio::time::sleep(Duration::from_secs_f64(wait)).await;
         let after = server.rss_kib().ok_or("no VmRSS")?;
         server.stop().await;
         self.note(format!(
-            "Scenario 7: 100 logins at once took {burst:.1} s ({failed} failed); memory read \
-             {wait:.0} s later."
+            "Scenario 7: 100 logins at once took {burst:.1} s ({failed} failed{first_failure}); \
+             memory read {wait:.0} s later."
         ));
         Ok((idle, after))
     }
@@ -1318,7 +1340,7 @@ async fn psql(url: &str, sql: &str) -> Result<(), String> {
 }
 
 fn not_measured(e: &str) -> String {
-    let short: String = e.chars().take(160).collect();
+    let short: String = e.chars().take(300).collect();
     format!("not measured: {short}")
 }
 
