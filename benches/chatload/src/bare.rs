@@ -91,6 +91,8 @@ async fn connection(
     queue: usize,
 ) -> Result<(), tokio_tungstenite::tungstenite::Error> {
     let mut path = String::new();
+    // The error type is tungstenite's handshake response, not ours to shrink.
+    #[allow(clippy::result_large_err)]
     let callback = |request: &Request, response: Response| {
         path = request.uri().path().to_string();
         Ok(response)

@@ -1028,9 +1028,9 @@ impl Runner {
         } else {
             Err("not asked for".into())
         };
-        let s = format!("6 scenario 2 on PostgreSQL, 2 processes (bare: 1)");
-        self.latency_rows(&s, &kring, &bare, 50.0, None, None);
-        self.integrity_rows(&s, &kring, &bare, true);
+        let s = "6 scenario 2 on PostgreSQL, 2 processes (bare: 1)";
+        self.latency_rows(s, &kring, &bare, 50.0, None, None);
+        self.integrity_rows(s, &kring, &bare, true);
     }
 
     async fn postgres_kring(&mut self, members: usize, rate: f64, duration: f64) -> Measured {
