@@ -261,14 +261,20 @@ impl Api {
     }
 }
 
-/// What the seed made: a token per member (all in [`GROUP`]) and the rooms' ids by name.
+/// What the seed made: a token per member (each in every seeded group) and the rooms' ids
+/// by name.
 pub struct Seeded {
     pub tokens: Vec<String>,
     pub rooms: std::collections::BTreeMap<String, String>,
+    pub groups: usize,
 }
 
-/// Seeds a fresh Kring through `server`: admin, staff, group, leader, `members` members
-/// (registered and logged in `parallel` at a time) and the rooms named.
+/// Kring allows a group this many rooms; the seed makes as many groups as the rooms need.
+const ROOMS_PER_GROUP: usize = 20;
+
+/// Seeds a fresh Kring through `server`: admin, staff, groups `chatbank-N` with a leader and
+/// up to [`ROOMS_PER_GROUP`] of the rooms named each, and `members` members in every group
+/// (registered and logged in `parallel` at a time).
 pub async fn seed(
     kring: &Kring,
     server: &Server,
@@ -292,75 +298,83 @@ pub async fn seed(
     )
     .await?;
     let staff = api.login("chatstaf").await?;
-    api.post(
-        "/api/v1/groups",
-        Some(&staff),
-        json!({"steunpunt": HOME, "slug": GROUP, "name": "Chatbank", "mode": "registered",
-               "listed": true, "theme": "mental_health",
-               "house_rules": "Wat hier gezegd wordt, blijft hier."}),
-    )
-    .await?;
-    let code = api
-        .post(
-            &format!("/api/v1/groups/{GROUP}/invites"),
-            Some(&staff),
-            json!({"role": "leader", "max_uses": 1, "expires_in_days": 7}),
-        )
-        .await?["code"]
-        .as_str()
-        .ok_or("no leader invite code")?
-        .to_string();
     api.register("chatleider").await?;
     let leader = api.login("chatleider").await?;
-    api.post(
-        &format!("/api/v1/groups/{GROUP}/members"),
-        Some(&leader),
-        json!({"display_name": "Leider", "invite_code": code, "accept_house_rules": true}),
-    )
-    .await?;
 
     let mut room_ids = std::collections::BTreeMap::new();
-    for name in rooms {
-        let room = api
+    let mut groups = Vec::new();
+    for (g, chunk) in rooms.chunks(ROOMS_PER_GROUP).enumerate() {
+        let group = format!("{GROUP}-{g}");
+        api.post(
+            "/api/v1/groups",
+            Some(&staff),
+            json!({"steunpunt": HOME, "slug": group, "name": format!("Chatbank {g}"),
+                   "mode": "registered", "listed": true, "theme": "mental_health",
+                   "house_rules": "Wat hier gezegd wordt, blijft hier."}),
+        )
+        .await?;
+        let code = api
             .post(
-                &format!("/api/v1/groups/{GROUP}/rooms"),
-                Some(&leader),
-                json!({"name": name}),
+                &format!("/api/v1/groups/{group}/invites"),
+                Some(&staff),
+                json!({"role": "leader", "max_uses": 1, "expires_in_days": 7}),
             )
-            .await?;
-        let id = room["id"]
+            .await?["code"]
             .as_str()
-            .ok_or_else(|| format!("room answer {room}"))?;
-        room_ids.insert(name.clone(), id.to_string());
+            .ok_or("no leader invite code")?
+            .to_string();
+        api.post(
+            &format!("/api/v1/groups/{group}/members"),
+            Some(&leader),
+            json!({"display_name": "Leider", "invite_code": code, "accept_house_rules": true}),
+        )
+        .await?;
+        for name in chunk {
+            let room = api
+                .post(
+                    &format!("/api/v1/groups/{group}/rooms"),
+                    Some(&leader),
+                    json!({"name": name}),
+                )
+                .await?;
+            let id = room["id"]
+                .as_str()
+                .ok_or_else(|| format!("room answer {room}"))?;
+            room_ids.insert(name.clone(), id.to_string());
+        }
+        groups.push(group);
     }
 
-    let tokens = members_of(&api, members, parallel, true).await?;
+    let tokens = members_of(&api, members, parallel, &groups).await?;
     Ok(Seeded {
         tokens,
         rooms: room_ids,
+        groups: groups.len(),
     })
 }
 
-/// Registers `count` accounts `chatlid_N`, logs each in, and (when `join`) joins it to the
-/// group under the display name `Lid_N`; returns their tokens in order.
+/// Registers `count` accounts `chatlid_N`, logs each in, and joins it to each of `groups`
+/// under the display name `Lid_N`; returns their tokens in order.
 pub async fn members_of(
     api: &Api,
     count: usize,
     parallel: usize,
-    join: bool,
+    groups: &[String],
 ) -> Result<Vec<String>, Error> {
     use futures_util::StreamExt;
     let api = Arc::new(api.clone());
+    let groups = Arc::new(groups.to_vec());
     let results: Vec<Result<(usize, String), Error>> =
         futures_util::stream::iter((0..count).map(|n| {
             let api = api.clone();
+            let groups = groups.clone();
             async move {
                 let login = format!("chatlid_{n}");
                 api.register(&login).await?;
                 let token = api.login(&login).await?;
-                if join {
+                for group in groups.iter() {
                     api.post(
-                        &format!("/api/v1/groups/{GROUP}/members"),
+                        &format!("/api/v1/groups/{group}/members"),
                         Some(&token),
                         json!({"display_name": format!("Lid_{n}"), "accept_house_rules": true}),
                     )

@@ -439,7 +439,8 @@ async fn generate(plan: Plan, args: LoadArgs) -> std::io::Result<Finished> {
     let stop = measure_from + secs(plan.duration_secs);
     let end = stop + secs(plan.drain_secs);
     let window = Window {
-        run_from: start_unix,
+        // A sender wakes up to a millisecond before its first due time and stamps that.
+        run_from: start_unix.saturating_sub(50_000_000),
         measure_from: start_unix + secs(plan.warmup_secs).as_nanos() as u64,
         measure_to: start_unix + secs(plan.warmup_secs + plan.duration_secs).as_nanos() as u64,
     };

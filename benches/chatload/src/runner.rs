@@ -108,6 +108,9 @@ pub struct RunArgs {
     /// Print the results only.
     #[arg(long)]
     pub no_write: bool,
+    /// A line for the notes of the results (e.g. where the Kring binary came from).
+    #[arg(long)]
+    pub note: Vec<String>,
 }
 
 /// The run's sizes once `--quick` and the flags are settled.
@@ -259,6 +262,7 @@ impl Runner {
             .unwrap_or(0);
         let workdir = target_dir.join("chatbench").join(stamp.to_string());
         std::fs::create_dir_all(&workdir).map_err(|e| format!("{}: {e}", workdir.display()))?;
+        let notes = args.note.clone();
         Ok(Runner {
             sizes: Sizes::of(&args),
             args,
@@ -268,7 +272,7 @@ impl Runner {
             workdir,
             plans: Default::default(),
             rows: Vec::new(),
-            notes: Vec::new(),
+            notes,
             load_at_start: load_average(),
         })
     }
@@ -462,9 +466,11 @@ impl Runner {
         let seeded = seeded?;
         self.note(format!(
             "Seed (SQLite): {members} members registered, logged in and joined through the API \
-             in {:.0} s, {} rooms.",
+             in {:.0} s, {} rooms in {} groups (Kring allows 20 rooms a group; every member \
+             joined every group).",
             begun.elapsed().as_secs_f64(),
-            seeded.rooms.len()
+            seeded.rooms.len(),
+            seeded.groups
         ));
         Ok(seeded)
     }
@@ -1146,7 +1152,7 @@ impl Runner {
         ));
         let setup = kring.serve(None).await?;
         let api = Api::new(&setup.base());
-        let seeded = kring::members_of(&api, 100, 4, false).await;
+        let seeded = kring::members_of(&api, 100, 4, &[]).await;
         setup.stop().await;
         seeded?;
         let server = kring.serve(self.server_cpus()).await?;
