@@ -32,14 +32,14 @@ enum Command {
     /// The load generator, against any websocket URL.
     Load(load::LoadArgs),
     /// Every scenario against Kring and the bare server; writes benches/RESULTS.md.
-    All(runner::RunArgs),
+    All(Box<runner::RunArgs>),
 }
 
 fn main() -> ExitCode {
     let outcome = match Cli::parse().command {
         Command::Bare(args) => bare::run(args).map_err(|e| e.to_string()),
         Command::Load(args) => load::run(args).map_err(|e| e.to_string()),
-        Command::All(args) => runner::run(args),
+        Command::All(args) => runner::run(*args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
