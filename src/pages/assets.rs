@@ -15,6 +15,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../../frontend/static/kring.js"),
     ),
     (
+        "chat.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../frontend/static/chat.js"),
+    ),
+    (
         "favicon.svg",
         "image/svg+xml",
         include_bytes!("../../frontend/static/favicon.svg"),

@@ -5,6 +5,7 @@
 
 mod account;
 mod assets;
+pub(crate) mod chat;
 pub(crate) mod forum;
 mod groups;
 mod instance;
@@ -250,6 +251,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     account::configure(cfg);
     groups::configure(cfg);
     forum::configure(cfg);
+    chat::configure(cfg);
     instance::configure(cfg);
 }
 

@@ -88,6 +88,17 @@ async fn connect_with(
     mobile_emulation: Option<serde_json::Value>,
     javascript: bool,
 ) -> Client {
+    connect_in(driver._profile.path(), driver, mobile_emulation, javascript).await
+}
+
+/// A Chromium with its own profile in `profile`: several of them at once are several people
+/// (each with its own cookies), not tabs of one.
+async fn connect_in(
+    profile: &std::path::Path,
+    driver: &Driver,
+    mobile_emulation: Option<serde_json::Value>,
+    javascript: bool,
+) -> Client {
     let chromium = std::env::var("KRING_TEST_CHROMIUM").unwrap_or(CHROMIUM.into());
     let mut options = serde_json::json!({
         "binary": chromium,
@@ -95,7 +106,7 @@ async fn connect_with(
             "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
             "--disable-quic", "--no-first-run", "--disable-background-networking",
             "--disable-component-update", "--disable-sync",
-            format!("--user-data-dir={}", driver._profile.path().display()),
+            format!("--user-data-dir={}", profile.display()),
         ]
     });
     if let Some(emulation) = mobile_emulation {
@@ -1129,4 +1140,328 @@ async fn the_forum_works_without_javascript_in_chromium() {
     .await;
     let _ = client.close().await;
     result.expect("the forum journey without JavaScript finished in time");
+}
+
+/// Waits until `script` (a function body over `args`) returns true in the page shown.
+async fn until(c: &Client, what: &str, script: &str, args: Vec<serde_json::Value>) {
+    for _ in 0..100 {
+        if let Ok(serde_json::Value::Bool(true)) = c.execute(script, args.clone()).await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let source = c.source().await.unwrap_or_default();
+    panic!("{what}: still not so after 10 s:\n{source}");
+}
+
+/// Waits until the element `css` holds `needle` in its text.
+async fn until_text(c: &Client, css: &str, needle: &str) {
+    until(
+        c,
+        &format!("{css} holds {needle:?}"),
+        "const e = document.querySelector(arguments[0]);
+         return e !== null && e.textContent.includes(arguments[1]);",
+        vec![css.into(), needle.into()],
+    )
+    .await;
+}
+
+/// The messages a room page shows (not those still on their way), as seq and text.
+async fn messages_shown(c: &Client) -> Vec<(i64, String)> {
+    let shown = c
+        .execute(
+            "return [...document.querySelectorAll('#messages li.message:not(.pending)')]
+                 .map(li => [Number(li.dataset.seq), li.querySelector('.body').textContent.trim()]);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    serde_json::from_value(shown).unwrap()
+}
+
+/// Waits until the room page shows exactly `expected` (texts in order), each once.
+async fn until_messages(c: &Client, expected: &[&str]) {
+    let mut shown = vec![];
+    for _ in 0..100 {
+        shown = messages_shown(c).await;
+        let texts: Vec<&str> = shown.iter().map(|(_, text)| text.as_str()).collect();
+        if texts == expected {
+            let mut seqs: Vec<i64> = shown.iter().map(|(seq, _)| *seq).collect();
+            seqs.dedup();
+            assert_eq!(seqs.len(), shown.len(), "every seq once: {shown:?}");
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("expected the messages {expected:?}, the page shows {shown:?}");
+}
+
+async fn send_chat(c: &Client, body: &str) {
+    fill(c, "#chat-body", body).await;
+    click(c, "#chat-send").await;
+}
+
+async fn connected(c: &Client) {
+    until_text(c, "#connection", "Verbonden").await;
+}
+
+async fn disabled(c: &Client, css: &str) -> bool {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .prop("disabled")
+        .await
+        .unwrap()
+        .as_deref()
+        == Some("true")
+}
+
+/// A closed group with a leader and two members, set up over the API; their session tokens.
+async fn chat_group(app: &TestApp, slug: &str) -> Vec<String> {
+    use serde_json::json;
+    let sp = app.steunpunt_admin().await;
+    app.group(&sp, slug, "closed", Some("invite"), true).await;
+    let mut tokens: Vec<String> = vec![];
+    for (login, name) in [
+        ("leider_chat", "Begeleider_Fien"),
+        ("anna_chat", "Anna"),
+        ("bram_chat", "Bram"),
+    ] {
+        app.register(login).await;
+        let token = app.login(login, crate::helpers::PASSWORD).await;
+        let code = match tokens.first() {
+            None => app.invite(&sp, slug, "leader", 1).await,
+            Some(leader) => app.invite(leader, slug, "member", 1).await,
+        };
+        app.joined(
+            &token,
+            slug,
+            json!({"display_name": name, "invite_code": code}),
+        )
+        .await;
+        tokens.push(token);
+    }
+    tokens
+}
+
+/// Puts a session from the API into the browser's cookie jar, as logging in on the page
+/// would (the login form has journeys of its own; this one is about the chat).
+async fn with_session(c: &Client, app: &TestApp, token: &str) {
+    c.goto(&app.url("/privacy")).await.unwrap();
+    let host = c
+        .current_url()
+        .await
+        .unwrap()
+        .host_str()
+        .unwrap()
+        .to_string();
+    let cookie = fantoccini::cookies::Cookie::parse(format!(
+        "{}={token}; Domain={host}; Path=/; HttpOnly; SameSite=Strict",
+        kring::web::auth::SESSION_COOKIE
+    ))
+    .unwrap();
+    c.add_cookie(cookie).await.unwrap();
+}
+
+/// An online meeting in Chromium, three people at once: the leader makes a room for another
+/// day, so it is closed; the members see that and cannot write; the leader opens the session
+/// by hand and both see it open. Anna writes and both others see it (announced to screen
+/// readers); a leader deletes Bram's message and it goes for everyone; the leader mutes Bram,
+/// who is told why and cannot send. Anna reloads: every message once, and the live feed goes
+/// on from there. Bram is on a phone, in Dutch and English; when the leader leaves, the
+/// members are told no leader is present.
+async fn chat_journey(app: &TestApp, slug: &str, l: &Client, a: &Client, b: &Client) {
+    // The leader makes a room for a meeting three days from now: closed today.
+    let day = crate::helpers::another_day();
+    l.goto(&app.url(&format!("/g/{slug}"))).await.unwrap();
+    click(l, "#new-room summary").await;
+    fill(l, "#room_name", "Avondkring").await;
+    fill(l, "#room_schedule", "xx 20:00").await;
+    click(l, "#new-room button[type=submit]").await;
+    assert!(
+        text(l, "#room-error").await.contains("als dag en tijd"),
+        "a schedule that cannot be read is refused beside the form"
+    );
+    let typed = l
+        .find(Locator::Css("#room_name"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(typed.as_deref(), Some("Avondkring"), "what was typed stays");
+    fill(l, "#room_schedule", &format!("{day} 20:00-21:30")).await;
+    click(l, "#new-room button[type=submit]").await;
+    heading_is(l, "Avondkring").await;
+    let room_url = l.current_url().await.unwrap().to_string();
+    assert!(text(l, "#room-schedule").await.starts_with(day));
+    assert!(
+        text(l, "#room-open")
+            .await
+            .contains("De volgende bijeenkomst begint"),
+    );
+    connected(l).await;
+
+    // The members find the room on the group page: closed, with its next meeting.
+    for c in [a, b] {
+        c.goto(&app.url(&format!("/g/{slug}"))).await.unwrap();
+        assert!(text(c, "#chat-rooms li.room").await.contains("opent"));
+        click(c, "#chat-rooms li.room a").await;
+        heading_is(c, "Avondkring").await;
+        connected(c).await;
+        assert!(disabled(c, "#chat-send").await, "no writing while closed");
+        assert!(text(c, "#chat-blocked").await.contains("gesloten"));
+        assert!(
+            !displayed(c, "#needs-js").await,
+            "chat.js runs under the CSP"
+        );
+    }
+    assert_page_fits_phone(b).await;
+
+    // The leader opens the meeting by hand; both members see it open.
+    click(l, "#room-tools summary").await;
+    click(l, "#session-button").await;
+    for c in [l, a, b] {
+        until_text(c, "#room-open", "De bijeenkomst is nu open").await;
+    }
+    for c in [a, b] {
+        until_text(c, "#chat-notice", "De bijeenkomst is begonnen").await;
+        assert!(!disabled(c, "#chat-send").await);
+        until_text(c, "#leader-presence", "Er is een begeleider aanwezig").await;
+    }
+    until_text(l, "#present", "Anna").await;
+    until_text(l, "#present", "Bram").await;
+
+    // Anna writes; all three see it once, and Bram's screen reader hears it.
+    send_chat(a, "Hoi allemaal, fijn dat jullie er zijn.").await;
+    for c in [l, a, b] {
+        until_messages(c, &["Hoi allemaal, fijn dat jullie er zijn."]).await;
+    }
+    assert_eq!(text(a, "#messages li.message .author").await, "Anna");
+    assert!(a.find(Locator::Css("li.pending")).await.is_err());
+    until_text(b, "#chat-live", "Anna: Hoi allemaal").await;
+
+    // Bram writes something that does not belong here; the leader deletes it.
+    send_chat(b, "Dit hoort hier **niet**.").await;
+    let both = [
+        "Hoi allemaal, fijn dat jullie er zijn.",
+        "Dit hoort hier niet.",
+    ];
+    for c in [l, a, b] {
+        until_messages(c, &both).await;
+    }
+    assert_eq!(
+        text(a, "#messages li.message strong:not(.author)").await,
+        "niet"
+    );
+    let id = l
+        .execute(
+            "return [...document.querySelectorAll('#messages li.message')]
+                 .find(li => li.textContent.includes('hoort hier')).dataset.id;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let id = id.as_str().unwrap().to_string();
+    click(l, &format!("#m-{id} form.delete-message button")).await;
+    for c in [l, a, b] {
+        until_messages(c, &["Hoi allemaal, fijn dat jullie er zijn."]).await;
+    }
+
+    // The leader mutes Bram: he is told why, and cannot send.
+    let bram_here = "#present li.participant[data-name=Bram]";
+    click(l, &format!("{bram_here} details summary")).await;
+    fill(
+        l,
+        &format!("{bram_here} input[name=reason]"),
+        "Even pauze, Bram.",
+    )
+    .await;
+    click(l, &format!("{bram_here} button.mute")).await;
+    until_text(b, "#chat-notice", "gedempt").await;
+    until_text(b, "#chat-notice", "Even pauze, Bram.").await;
+    until(
+        b,
+        "Bram cannot send",
+        "return document.querySelector('#chat-send').disabled;",
+        vec![],
+    )
+    .await;
+    assert!(text(b, "#chat-blocked").await.contains("gedempt"));
+
+    // Anna goes on; Bram still reads along.
+    send_chat(a, "Tot volgende week!").await;
+    let two = [
+        "Hoi allemaal, fijn dat jullie er zijn.",
+        "Tot volgende week!",
+    ];
+    for c in [l, a, b] {
+        until_messages(c, &two).await;
+    }
+
+    // Anna reloads: every message once, then the live feed goes on from there.
+    a.refresh().await.unwrap();
+    heading_is(a, "Avondkring").await;
+    connected(a).await;
+    until_messages(a, &two).await;
+    send_chat(l, "Welkom terug, Anna.").await;
+    let three = [two[0], two[1], "Welkom terug, Anna."];
+    for c in [l, a, b] {
+        until_messages(c, &three).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    until_messages(a, &three).await;
+
+    // On Bram's phone, in English too: the page fits, and it knows he is muted.
+    assert_page_fits_phone(b).await;
+    click(b, "#switch-language").await;
+    until_text(b, "#chat-blocked", "You are muted in this room").await;
+    until_messages(b, &three).await;
+    assert_page_fits_phone(b).await;
+    assert_eq!(b.current_url().await.unwrap().as_str(), room_url);
+
+    // The leader leaves: the members are told, honestly.
+    l.clone().close().await.unwrap();
+    until_text(a, "#leader-presence", "Er is nu geen begeleider aanwezig").await;
+    until_text(b, "#leader-presence", "No group leader is here right now").await;
+}
+
+async fn run_chat_journey(backend: Backend) {
+    let Some(driver) = driver() else { return };
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let profiles: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let phone = serde_json::json!({
+        "deviceMetrics": {"width": PHONE_WIDTH, "height": 844, "pixelRatio": 3.0, "touch": true}
+    });
+    let slug = "avondgroep";
+    let (tokens, leader, anna, bram) = tokio::join!(
+        chat_group(&app, slug),
+        connect_in(profiles[0].path(), &driver, None, true),
+        connect_in(profiles[1].path(), &driver, None, true),
+        connect_in(profiles[2].path(), &driver, Some(phone), true),
+    );
+    let people = [&leader, &anna, &bram];
+    let result = tokio::time::timeout(Duration::from_secs(120), async {
+        for (c, token) in people.iter().zip(&tokens) {
+            with_session(c, &app, token).await;
+        }
+        chat_journey(&app, slug, &leader, &anna, &bram).await
+    })
+    .await;
+    for client in [leader, anna, bram] {
+        let _ = client.close().await;
+    }
+    result.expect("the chat journey finished in time");
+}
+
+#[tokio::test]
+async fn an_online_meeting_with_three_people_in_chromium_on_sqlite() {
+    run_chat_journey(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn an_online_meeting_with_three_people_in_chromium_on_postgres() {
+    run_chat_journey(Backend::Postgres).await;
 }

@@ -919,3 +919,14 @@ impl TestApp {
         .unwrap();
     }
 }
+
+/// A weekday (Dutch, as a leader types it) three days from today in Amsterdam: a room that
+/// meets then is closed now, whenever the test runs.
+pub fn another_day() -> &'static str {
+    let today = jiff::Zoned::now()
+        .in_tz("Europe/Amsterdam")
+        .expect("the time zone database is bundled")
+        .weekday()
+        .to_monday_zero_offset();
+    ["ma", "di", "wo", "do", "vr", "za", "zo"][(today as usize + 3) % 7]
+}

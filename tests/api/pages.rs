@@ -505,3 +505,252 @@ mod group_page_facts {
         assert!(full.contains("blijft hier"), "{full}");
     }
 }
+
+mod chat_pages {
+    use serde_json::{Value, json};
+
+    use crate::backend_tests;
+    use crate::chat::Client;
+    use crate::helpers::{PASSWORD, TestApp};
+
+    backend_tests!(chat_pages_work_without_javascript);
+
+    /// A page as someone with `token` sees it.
+    async fn page(app: &TestApp, token: Option<&str>, path: &str) -> (u16, String) {
+        let mut request = app.api.get(app.url(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    }
+
+    /// A form posted by someone with `token`: the status and where it leads.
+    async fn post(app: &TestApp, token: &str, path: &str, form: &[(&str, &str)]) -> (u16, String) {
+        let response = app
+            .api
+            .post(app.url(path))
+            .bearer_auth(token)
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let location = response
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_string());
+        (status, location.unwrap_or(response.text().await.unwrap()))
+    }
+
+    /// The JSON block a room page hands its script.
+    fn chat_data(html: &str) -> Value {
+        let start = html.find("id=\"chat-data\">").expect("the JSON block") + 15;
+        let end = start + html[start..].find("</script>").unwrap();
+        serde_json::from_str(&html[start..end]).unwrap()
+    }
+
+    async fn chat_pages_work_without_javascript(app: TestApp) {
+        let slug = "kring-chat";
+        let sp = app.steunpunt_admin().await;
+        app.group(&sp, slug, "closed", Some("invite"), true).await;
+        let mut tokens: Vec<String> = vec![];
+        for (login, name) in [("leider_pagina", "Leider"), ("lid_pagina", "Lid")] {
+            app.register(login).await;
+            let token = app.login(login, PASSWORD).await;
+            let code = match tokens.first() {
+                None => app.invite(&sp, slug, "leader", 1).await,
+                Some(leader) => app.invite(leader, slug, "member", 1).await,
+            };
+            app.joined(
+                &token,
+                slug,
+                json!({"display_name": name, "invite_code": code}),
+            )
+            .await;
+            tokens.push(token);
+        }
+        let (leader, member) = (&tokens[0], &tokens[1]);
+
+        // No rooms yet; only the leader gets the form.
+        let (_, group) = page(&app, Some(member), &format!("/g/{slug}")).await;
+        assert!(group.contains("id=\"no-rooms\"") && !group.contains("id=\"new-room\""));
+        let (_, group) = page(&app, Some(leader), &format!("/g/{slug}")).await;
+        assert!(group.contains("id=\"new-room\""));
+
+        // A schedule that cannot be read comes back beside the form, with what was typed.
+        let (status, html) = post(
+            &app,
+            leader,
+            &format!("/g/{slug}/chat"),
+            &[
+                ("name", "Avond"),
+                ("schedule", "dinsdag avond"),
+                ("retention_hours", "24"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 422);
+        assert!(html.contains("id=\"room-error\"") && html.contains("value=\"Avond\""));
+        assert!(html.contains("dinsdag avond"));
+
+        // Members may not make rooms.
+        let (status, _) = post(&app, member, &format!("/g/{slug}/chat"), &[("name", "Ik")]).await;
+        assert_eq!(status, 403);
+
+        // A room that meets in three days: closed now.
+        let schedule = format!("{} 20:00-21:30", crate::helpers::another_day());
+        let (status, to) = post(
+            &app,
+            leader,
+            &format!("/g/{slug}/chat"),
+            &[
+                ("name", "Avond"),
+                ("schedule", &schedule),
+                ("retention_hours", "12"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 303, "{to}");
+        let room = to.strip_prefix("/c/").expect("to the new room").to_string();
+        let (status, _) = post(
+            &app,
+            leader,
+            &format!("/g/{slug}/chat"),
+            &[("name", "Voorbereiding"), ("leaders_only", "yes")],
+        )
+        .await;
+        assert_eq!(status, 303);
+
+        // The group page lists the rooms each may see, with when they open.
+        let (_, group) = page(&app, Some(member), &format!("/g/{slug}")).await;
+        assert!(group.contains(&format!("href=\"/c/{room}\"")) && group.contains("opent"));
+        assert!(group.contains(&schedule), "{group}");
+        let (_, html) = page(&app, Some(member), &format!("/c/{room}")).await;
+        assert!(html.contains("De volgende bijeenkomst begint"), "{html}");
+        // The leader opens the meeting by hand.
+        let (status, _) = post(
+            &app,
+            leader,
+            &format!("/c/{room}/session"),
+            &[("open", "yes")],
+        )
+        .await;
+        assert_eq!(status, 303);
+        let (_, group) = page(&app, Some(member), &format!("/g/{slug}")).await;
+        assert!(group.contains("nu open"));
+        assert!(
+            !group.contains("Voorbereiding"),
+            "a leaders-only room is not listed"
+        );
+        let (_, group) = page(&app, Some(leader), &format!("/g/{slug}")).await;
+        assert!(group.contains("Voorbereiding") && group.contains("alleen begeleiders"));
+
+        // The member writes over the websocket; the page shows it rendered and sanitised.
+        let mut ws = Client::join(&app, &room, member).await;
+        ws.send("Hallo **allemaal** <script>alert(1)</script>", "een")
+            .await;
+        let sent = ws.next_of("message").await;
+        let id = sent["id"].as_str().unwrap().to_string();
+        let (status, html) = page(&app, Some(member), &format!("/c/{room}")).await;
+        assert_eq!(status, 200);
+        assert!(html.contains("<strong>allemaal</strong>"), "{html}");
+        assert!(!html.contains("<script>alert"), "sanitised");
+        assert!(html.contains("id=\"needs-js\"") && html.contains("De bijeenkomst is nu open"));
+        assert!(html.contains("12 uur bewaard"));
+        assert!(
+            !html.contains("id=\"room-tools\""),
+            "no leader tools for a member"
+        );
+        assert!(
+            html.contains(&format!("action=\"/m/{id}/delete\"")),
+            "one's own message"
+        );
+        let data = chat_data(&html);
+        assert_eq!(data["room"]["id"], room.as_str());
+        assert_eq!(data["me"]["manage"], false);
+        assert_eq!(data["me"]["delete_any"], false);
+        assert_eq!(data["me"]["names"], true);
+        assert!(data["me"]["write_denied"].is_null());
+        assert_eq!(data["texts"]["send"], "Verstuur");
+        assert_eq!(data["lang"], "nl");
+
+        // The leader's forms work without JavaScript.
+        let (_, html) = page(&app, Some(leader), &format!("/c/{room}")).await;
+        assert!(html.contains("id=\"room-tools\""));
+        assert_eq!(chat_data(&html)["me"]["delete_any"], true);
+        for (path, form, expect) in [
+            (
+                "moderate",
+                [("locked", "yes")],
+                "Op slot: alleen de begeleiders",
+            ),
+            (
+                "moderate",
+                [("slow_mode_secs", "30")],
+                "wacht je 30 seconden",
+            ),
+            ("session", [("open", "no")], "De chat is nu gesloten"),
+        ] {
+            let (status, to) = post(&app, leader, &format!("/c/{room}/{path}"), &form).await;
+            assert_eq!((status, to.as_str()), (303, format!("/c/{room}").as_str()));
+            let (_, html) = page(&app, Some(member), &format!("/c/{room}")).await;
+            assert!(html.contains(expect), "{expect}: {html}");
+        }
+        let (_, html) = page(&app, Some(member), &format!("/c/{room}")).await;
+        assert!(!html.contains("id=\"room-locked\" hidden"));
+        let (status, _) = post(
+            &app,
+            member,
+            &format!("/c/{room}/session"),
+            &[("open", "yes")],
+        )
+        .await;
+        assert_eq!(status, 403);
+        let (status, _) = post(
+            &app,
+            member,
+            &format!("/c/{room}/moderate"),
+            &[("locked", "no")],
+        )
+        .await;
+        assert_eq!(status, 403);
+        let (status, to) = post(
+            &app,
+            leader,
+            &format!("/m/{id}/delete"),
+            &[("room", room.as_str())],
+        )
+        .await;
+        assert_eq!((status, to), (303, format!("/c/{room}")));
+        let (_, html) = page(&app, Some(member), &format!("/c/{room}")).await;
+        assert!(!html.contains("allemaal") && html.contains("id=\"no-messages\">"));
+
+        // In English, and for who may not read it.
+        let (_, html) = page(&app, Some(leader), &format!("/c/{room}")).await;
+        assert!(html.contains("Open de bijeenkomst nu"));
+        let english = app
+            .api
+            .get(app.url(&format!("/c/{room}")))
+            .bearer_auth(member)
+            .header("cookie", "kring_lang=en")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            english.contains("The chat is closed now")
+                && english.contains("Chatting live needs JavaScript")
+        );
+        assert_eq!(chat_data(&english)["texts"]["send"], "Send");
+        let (status, _) = page(&app, None, &format!("/c/{room}")).await;
+        assert_eq!(status, 401);
+        let (_, outsider) = app.member().await;
+        let (status, _) = page(&app, Some(&outsider), &format!("/c/{room}")).await;
+        assert_eq!(status, 403);
+        let (status, _) = page(&app, Some(member), "/c/no-such-room").await;
+        assert_eq!(status, 404);
+    }
+}

@@ -1,5 +1,6 @@
-//! A group's own page: what the group is, its house rules, the join form, one's own
-//! membership or request; the neutral page that asks for an invite code; the member list.
+//! A group's own page: what the group is, its house rules, its chat rooms (and, for leaders,
+//! the form that makes one), the join form, one's own membership or request; the neutral
+//! page that asks for an invite code; the member list.
 //!
 //! A link with `?code=` to a group the visitor cannot see (hidden, or not there at all)
 //! shows the same neutral page either way: it never names or confirms the group before a
@@ -54,6 +55,13 @@ struct GroupPage {
     topics: Vec<crate::pages::forum::TopicLine>,
     reads_forum: bool,
     worried: i64,
+    /// The group's chat rooms, for whoever may read the group's content.
+    rooms: Option<Vec<crate::pages::chat::RoomLine>>,
+    /// The new room form (leaders), with what was typed when it was refused.
+    may_create_room: bool,
+    room: crate::pages::chat::RoomTyped,
+    room_error: Option<String>,
+    default_retention_hours: u32,
 }
 
 #[derive(Template)]
@@ -77,6 +85,8 @@ struct JoinFormValues {
     code: String,
     display_name: String,
     introduction: String,
+    /// The new room form, when that was what was sent.
+    room: crate::pages::chat::RoomTyped,
 }
 
 /// What the page shows, gathered in one trip: the facts, one's own request, a proposal,
@@ -87,6 +97,7 @@ struct Loaded {
     proposal_waiting: bool,
     forum: Option<crate::forum::topics::TopicList>,
     worried: i64,
+    rooms: Option<(Vec<crate::chat::rooms::RoomView>, bool)>,
 }
 
 /// The group page. `code` is an invite code already counted by the rate limit (it opens a
@@ -119,6 +130,7 @@ async fn group_page(
             proposal_waiting,
             forum,
             worried: crate::forum::reports::worried_count(conn, access)?,
+            rooms: crate::pages::chat::rooms_of(conn, access)?,
         })
     })
     .await;
@@ -142,7 +154,23 @@ async fn group_page(
         None => form.asks_introduction,
     };
     let status = error.map(error_status).unwrap_or(StatusCode::OK);
+    // A refused room is said beside its form, not at the top.
+    let (error, room_error) = match error {
+        Some(e) if values.room.submitted => (None, Some(layout.t.error(e.code()).to_string())),
+        other => (other, None),
+    };
+    let (rooms, may_create_room) = match loaded.rooms {
+        Some((rooms, manage)) => (
+            Some(crate::pages::chat::room_lines(layout.t, rooms)),
+            manage,
+        ),
+        None => (None, false),
+    };
     let page = GroupPage {
+        rooms,
+        may_create_room,
+        room_error,
+        default_retention_hours: state.settings.chat.default_retention_hours,
         card: card(layout.t, access.group.entry()),
         house_rules: access.group.house_rules_html(),
         has_house_rules: !access.group.house_rules.trim().is_empty(),
@@ -172,6 +200,7 @@ async fn group_page(
         code: values.code,
         display_name: values.display_name,
         introduction: values.introduction,
+        room: values.room,
         layout,
     };
     (logged_in, Ok(render(status, &page)))
@@ -324,6 +353,7 @@ async fn join(
         code: form.invite_code.clone().unwrap_or_default(),
         display_name: form.display_name,
         introduction: form.introduction.unwrap_or_default(),
+        ..Default::default()
     };
     // The join counted this code before anything else: the page may use it (once more in
     // the same attempt) to show a hidden group to the one who holds the code.
@@ -404,6 +434,24 @@ async fn rename(
         .await
         .map(|_| see_other(&format!("/g/{slug}")));
     or_error_page(&req, &state, true, result)
+}
+
+/// The group page again after a refused new room: what was typed, and why, beside the form.
+pub(crate) async fn room_refused(
+    req: &HttpRequest,
+    state: &AppState,
+    session: crate::sessions::Session,
+    slug: &str,
+    typed: crate::pages::chat::RoomTyped,
+    error: &AppError,
+) -> HttpResponse {
+    let values = JoinFormValues {
+        room: typed,
+        ..Default::default()
+    };
+    let asker = Asker::Resolved(Some(session));
+    let (_, page) = group_page(req, state, asker, slug, values, None, Some(error)).await;
+    or_error_page(req, state, true, page)
 }
 
 #[derive(Template)]

@@ -10,6 +10,8 @@ mod group;
 mod leaders;
 mod steunpunt;
 
+pub(crate) use group::room_refused;
+
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use super::error_page;
