@@ -39,7 +39,8 @@ fn status_of(denial: Denial) -> u16 {
         | Denial::InviteRequired
         | Denial::StaffAccount
         | Denial::TargetIsLeader
-        | Denial::TopicLocked => 403,
+        | Denial::TopicLocked
+        | Denial::RoomLocked => 403,
         Denial::NotFound => 404,
         Denial::MembershipRequired
         | Denial::AlreadyMember
@@ -47,7 +48,8 @@ fn status_of(denial: Denial) -> u16 {
         | Denial::TargetNotLeader
         | Denial::LeaderMustAccept
         | Denial::PostHeld
-        | Denial::NotHeld => 409,
+        | Denial::NotHeld
+        | Denial::RoomClosed => 409,
         Denial::InvalidInvite | Denial::TargetNotStaff => 422,
     }
 }
