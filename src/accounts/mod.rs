@@ -551,18 +551,25 @@ pub async fn erase(
 ) -> Result<(), AppError> {
     let row = reauthenticate(state, source, account_id, password).await?;
     let id = row.id;
-    state
+    let memberships = state
         .db
         .run(move |conn| db::write(conn, |conn| erase_blocking(conn, &id, posts)))
-        .await
+        .await?;
+    // Chat connections of the erased memberships check their access again now (and close),
+    // as after leaving a group; they would otherwise read on until they next send.
+    for membership in memberships {
+        crate::chat::bus::tell_member(state, &membership, "left", None).await;
+    }
+    Ok(())
 }
 
-/// Deletes an account's rows (children first, so no backend depends on cascades).
+/// Deletes an account's rows (children first, so no backend depends on cascades); answers
+/// the ids of the memberships that went.
 pub(crate) fn erase_blocking(
     conn: &mut DbConnection,
     account_id: &str,
     posts: PostsChoice,
-) -> Result<(), AppError> {
+) -> Result<Vec<String>, AppError> {
     use crate::db::schema::{join_requests, memberships, steunpunt_admins};
     // The moderation log stops naming the memberships that go.
     let mine: Vec<String> = memberships::table
@@ -582,5 +589,5 @@ pub(crate) fn erase_blocking(
     diesel::delete(recovery_codes::table.filter(recovery_codes::account_id.eq(account_id)))
         .execute(conn)?;
     diesel::delete(accounts::table.find(account_id)).execute(conn)?;
-    Ok(())
+    Ok(mine)
 }

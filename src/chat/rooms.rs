@@ -441,7 +441,8 @@ fn reread(conn: &mut DbConnection, ra: &RoomAccess) -> Result<RoomView, AppError
 }
 
 /// A leader opens the session now (for `chat.session_hours`, or until closed), or closes it
-/// (until the end of the meeting under way, if any).
+/// (until the end of the meeting under way, if any; a room without a schedule until a leader
+/// opens it again).
 pub async fn set_session(
     state: &std::sync::Arc<AppState>,
     session: &Session,
@@ -463,10 +464,14 @@ pub async fn set_session(
                 closed_until: None,
                 ..ra.room.clone()
             };
-            let until = plain
-                .opening(&ra.access.group, now)
-                .closes_at
-                .unwrap_or(now + 1);
+            let until = match plain.opening(&ra.access.group, now).closes_at {
+                Some(end) => end,
+                // A room without a schedule would be open again a second later: it stays
+                // closed until a leader opens it.
+                None if plain.schedule.is_empty() => i64::MAX,
+                // Between meetings it is closed already; the next one opens as planned.
+                None => now + 1,
+            };
             (None, Some(until.max(now + 1)))
         };
         diesel::update(rooms::table.find(&room_id))

@@ -178,9 +178,12 @@ async fn run(
         }
     };
     state.chat.hub.leave(&hub_room, sub.id);
-    if !sub.cut.is_cut() || close.is_some() {
+    let cut = if sub.cut.is_cut() {
+        Some(socket)
+    } else {
         let _ = tokio::time::timeout(Duration::from_secs(2), socket.close(close)).await;
-    }
+        None
+    };
     let (room, connection) = (conn.room_id.clone(), conn.connection_id.clone());
     let left = bus::write(&state, move |db, emitted| {
         presence::remove(db, &connection)?;
@@ -190,6 +193,14 @@ async fn run(
     .await;
     if let Err(e) = left {
         tracing::warn!(error = %e, "presence could not be cleared");
+    }
+    if let Some(socket) = cut {
+        // Cut loose for falling behind: its close frame waits behind what the client has not
+        // read yet, after the room has let go of it. Without it the client got what was
+        // buffered and then an end without a close frame (1006 in a browser), never the
+        // sign to resume with `since` that the hub promises.
+        let resync = close_reason(hub::CLOSE_RESYNC, "resync");
+        let _ = tokio::time::timeout(WRITE_TIMEOUT, socket.close(Some(resync))).await;
     }
 }
 

@@ -43,11 +43,25 @@ const NOT_EXPORTED: &[(&str, &str)] = &[
     // A report's and a rejection note's own ids: the report and the note are exported.
     ("reports", "id"),
     ("post_rejections", "id"),
+    // Chat: a message's resend key, made up by the sender's own client to send it once
+    // (the message itself is exported); a connection's and a server process's ids, which
+    // mean nothing outside the running server (the rooms I am in are exported).
+    ("messages", "client_msg_id"),
+    ("room_presence", "connection_id"),
+    ("room_presence", "process_id"),
 ];
 
 /// Columns of rows about me that point at someone else's content, which stays after my
 /// erasure: my reply's topic, the post I reported.
-const OTHERS_CONTENT: &[(&str, &str)] = &[("posts", "topic_id"), ("reports", "post_id")];
+const OTHERS_CONTENT: &[(&str, &str)] = &[
+    ("posts", "topic_id"),
+    ("reports", "post_id"),
+    // A chat room is the group's, like a topic: my message, my mute in it and my presence
+    // go, the room stays.
+    ("messages", "room_id"),
+    ("room_sanctions", "room_id"),
+    ("room_presence", "room_id"),
+];
 
 fn strings(row: &Value) -> Vec<(String, String)> {
     row.as_object()
@@ -138,6 +152,24 @@ async fn the_export_holds_every_row_about_me_and_erasure_leaves_none(app: TestAp
         .await;
     assert_eq!(board.status(), 201);
 
+    // Chat: a message of mine in a room, a leader's mute of me there, and my presence now
+    // (the connection stays open through the export).
+    let room = crate::chat::room(&app, &leader, "dichte-kring", json!({"name": "Avond"})).await;
+    let mut chatting = crate::chat::Client::join(&app, &room, &me).await;
+    let said = chatting
+        .say("Mijn chatbericht aan de groep", "mijn-eigen-id")
+        .await;
+    let room_mute = app
+        .send_json(
+            reqwest::Method::POST,
+            &format!("/api/v1/rooms/{room}/participants/{membership}/mute"),
+            &leader,
+            Some(&json!({"reason": "Even stil in de kamer, Dicht_Ik"})),
+        )
+        .await;
+    assert_eq!(room_mute.status(), 204);
+    assert_eq!(chatting.next_of("notice").await["kind"], "muted");
+
     let muted = app
         .sanction(
             &leader,
@@ -214,6 +246,9 @@ async fn the_export_holds_every_row_about_me_and_erasure_leaves_none(app: TestAp
         "posts",
         "reports",
         "post_rejections",
+        "messages",
+        "room_sanctions",
+        "room_presence",
     ] {
         assert!(tables.contains(expected), "no row about me in {expected}");
     }
@@ -234,6 +269,13 @@ async fn the_export_holds_every_row_about_me_and_erasure_leaves_none(app: TestAp
         missing.is_empty(),
         "stored about me but not in my export: {missing:?}\n{export:#}"
     );
+    // My chat, under `chat`: the message, the mute in the room, the room I am in.
+    assert_eq!(
+        export["chat"]["messages"][0]["id"], said["id"],
+        "{export:#}"
+    );
+    assert_eq!(export["chat"]["room_sanctions"][0]["kind"], "mute");
+    assert_eq!(export["chat"]["present_in"], json!([room]));
     // And the export shows nothing of anyone else: not the leader's names.
     assert!(!exported.contains("Poortwachter") && !exported.contains("\"Leider\""));
 

@@ -18,9 +18,40 @@ pub enum Backend {
     Postgres,
 }
 
-/// Runs each named `async fn name(app: TestApp)` on SQLite and on PostgreSQL.
+/// Runs each named `async fn name(app: TestApp)` on SQLite and on PostgreSQL; with
+/// `settings = f;` first, each app's settings are changed by `f(&mut Settings)`.
 #[macro_export]
 macro_rules! backend_tests {
+    (settings = $tweak:ident; $($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let app = $crate::helpers::spawn_app_with(
+                        $crate::helpers::Backend::Sqlite,
+                        super::$tweak,
+                    )
+                    .await;
+                    super::$name(app.expect("SQLite is always there")).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    if let Some(app) = $crate::helpers::spawn_app_with(
+                        $crate::helpers::Backend::Postgres,
+                        super::$tweak,
+                    )
+                    .await
+                    {
+                        super::$name(app).await
+                    }
+                }
+            )*
+        }
+    };
     ($($name:ident),* $(,)?) => {
         mod sqlite {
             $(
@@ -287,14 +318,31 @@ pub struct TestApp {
     /// A client without cookies, for the API with bearer tokens.
     pub api: reqwest::Client,
     pub db: TestDatabase,
-    handle: actix_web::dev::ServerHandle,
+    /// The in-process server; `None` for a server running elsewhere ([`TestApp::external`]).
+    handle: Option<actix_web::dev::ServerHandle>,
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
         // Stop accepting; the runtime ends the rest with the test.
-        let handle = self.handle.clone();
-        drop(handle.stop(false));
+        if let Some(handle) = self.handle.take() {
+            drop(handle.stop(false));
+        }
+    }
+}
+
+impl TestApp {
+    /// The helpers for a server running elsewhere (a [`ServerProcess`] at `address`) on `db`.
+    pub fn external(address: &str, db: TestDatabase) -> TestApp {
+        TestApp {
+            address: address.to_string(),
+            api: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            db,
+            handle: None,
+        }
     }
 }
 
@@ -329,7 +377,7 @@ pub async fn spawn_app_with(
             .build()
             .unwrap(),
         db,
-        handle,
+        handle: Some(handle),
     })
 }
 
@@ -518,6 +566,15 @@ impl ServerProcess {
         let _ = self.child.wait();
         std::thread::sleep(std::time::Duration::from_millis(100));
         self.log.lock().unwrap().clone()
+    }
+}
+
+impl Drop for ServerProcess {
+    /// A test that fails midway leaves no server behind (after [`ServerProcess::stop`], the
+    /// child is gone already and this does nothing).
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

@@ -1,7 +1,16 @@
 //! Chat over the real websocket: rooms, messages with `seq`, replay after a reconnect,
-//! idempotent resends, deletion and moderation reaching every client, limits and schedules.
+//! idempotent resends, deletion and moderation reaching every client, limits and schedules,
+//! presence, the handshake's policy, erasure, and two processes on one PostgreSQL database.
 
+mod access;
+mod erasure;
+mod limits;
+mod moderation;
+mod presence;
+mod processes;
+mod schedule;
 mod socket;
+mod stalled;
 
 use std::time::Duration;
 
@@ -19,16 +28,21 @@ type Stream =
 /// One websocket client of a room.
 pub struct Client {
     pub stream: Stream,
-    /// Every frame received so far, in order.
+    /// Every frame received so far, in order (the first is `ready`).
     pub seen: Vec<Value>,
 }
 
 /// How long a test waits for a frame that should come.
 pub const WAIT: Duration = Duration::from_secs(10);
 
-pub fn ws_url(app: &TestApp, room: &str, query: &str) -> String {
-    let http = app.url(&format!("/api/v1/rooms/{room}/ws{query}"));
-    http.replacen("http://", "ws://", 1)
+/// The websocket address of `room` on the server at `base` (`http://host:port`).
+pub fn ws_url_at(base: &str, room: &str, query: &str) -> String {
+    format!("{base}/api/v1/rooms/{room}/ws{query}").replacen("http://", "ws://", 1)
+}
+
+/// `Authorization: Bearer token`, as a handshake header.
+pub fn bearer(token: &str) -> (&'static str, String) {
+    ("authorization", format!("Bearer {token}"))
 }
 
 impl Client {
@@ -39,11 +53,20 @@ impl Client {
         token: Option<&str>,
         query: &str,
     ) -> Result<Client, tungstenite::Error> {
-        let mut request = ws_url(app, room, query).into_client_request()?;
-        if let Some(token) = token {
-            request
-                .headers_mut()
-                .insert("authorization", format!("Bearer {token}").parse().unwrap());
+        let headers: Vec<_> = token.map(bearer).into_iter().collect();
+        Client::open(&app.address, room, &headers, query).await
+    }
+
+    /// Connects to the server at `base` with these handshake headers; waits for `ready`.
+    pub async fn open(
+        base: &str,
+        room: &str,
+        headers: &[(&'static str, String)],
+        query: &str,
+    ) -> Result<Client, tungstenite::Error> {
+        let mut request = ws_url_at(base, room, query).into_client_request()?;
+        for (name, value) in headers {
+            request.headers_mut().insert(*name, value.parse().unwrap());
         }
         let (stream, _) = tokio_tungstenite::connect_async(request).await?;
         let mut client = Client {
@@ -60,12 +83,43 @@ impl Client {
             .expect("the websocket opens")
     }
 
+    /// The `ready` frame the connection began with.
+    pub fn ready(&self) -> &Value {
+        &self.seen[0]
+    }
+
+    /// Who the server says this connection is: a membership id, or `guest:` and more.
+    pub fn you(&self) -> String {
+        self.ready()["you"]["id"].as_str().unwrap().to_string()
+    }
+
     pub async fn send(&mut self, body: &str, client_msg_id: &str) {
         let frame = json!({"type": "send", "body": body, "client_msg_id": client_msg_id});
-        self.stream
-            .send(Message::text(frame.to_string()))
-            .await
-            .unwrap();
+        self.send_text(&frame.to_string()).await;
+    }
+
+    /// Sends a text frame as it is.
+    pub async fn send_text(&mut self, text: &str) {
+        self.stream.send(Message::text(text)).await.unwrap();
+    }
+
+    /// Sends `body` and waits for its acknowledgement (its own `message` frame).
+    pub async fn say(&mut self, body: &str, client_msg_id: &str) -> Value {
+        self.send(body, client_msg_id).await;
+        loop {
+            let frame = self.next_of("message").await;
+            if frame["client_msg_id"] == client_msg_id {
+                return frame;
+            }
+        }
+    }
+
+    /// Sends `body` and waits for the error frame that refuses it.
+    pub async fn refused(&mut self, body: &str, client_msg_id: &str) -> Value {
+        self.send(body, client_msg_id).await;
+        let error = self.next_of("error").await;
+        assert_eq!(error["client_msg_id"], client_msg_id, "{error}");
+        error
     }
 
     /// The next frame, or `None` when the connection closed (a close frame is returned as
@@ -97,10 +151,15 @@ impl Client {
             let frame = self
                 .next()
                 .await
-                .unwrap_or_else(|| panic!("closed while waiting for {kind}"));
+                .unwrap_or_else(|| panic!("closed while waiting for {kind}: {:?}", self.seen));
             if frame["type"] == kind {
                 return frame;
             }
+            assert_ne!(
+                frame["type"], "closed",
+                "closed while waiting for {kind}: {:?}",
+                self.seen
+            );
         }
     }
 
@@ -117,7 +176,8 @@ impl Client {
         }
     }
 
-    /// Waits until the server closes the connection; its close code and reason.
+    /// Waits until the server closes the connection; its close code and reason (0 and ""
+    /// when it ended without a close frame).
     pub async fn closed(&mut self) -> (u64, String) {
         loop {
             match self.next().await {
@@ -132,6 +192,36 @@ impl Client {
             }
         }
     }
+}
+
+/// A handshake that must be refused: its status and error code.
+pub async fn refused_at(
+    base: &str,
+    room: &str,
+    headers: &[(&'static str, String)],
+    query: &str,
+) -> (u16, String) {
+    match Client::open(base, room, headers, query).await {
+        Ok(client) => panic!("the handshake was accepted: {:?}", client.seen),
+        Err(tungstenite::Error::Http(response)) => {
+            let body: Value = response
+                .body()
+                .as_deref()
+                .and_then(|b| serde_json::from_slice(b).ok())
+                .unwrap_or(Value::Null);
+            (
+                response.status().as_u16(),
+                body["error"].as_str().unwrap_or_default().to_string(),
+            )
+        }
+        Err(e) => panic!("the handshake failed otherwise: {e}"),
+    }
+}
+
+/// Like [`refused_at`], with a bearer token or as a guest.
+pub async fn refused(app: &TestApp, room: &str, token: Option<&str>, query: &str) -> (u16, String) {
+    let headers: Vec<_> = token.map(bearer).into_iter().collect();
+    refused_at(&app.address, room, &headers, query).await
 }
 
 /// A leader's new room in `slug`; its id.
@@ -156,4 +246,37 @@ pub async fn meeting(app: &TestApp, slug: &str, mode: &str) -> (Cast, String) {
     cast.group(app, slug, mode, policy, true).await;
     let room = room(app, &cast.leader, slug, json!({"name": "Avond"})).await;
     (cast, room)
+}
+
+/// `method path` with `token` and a JSON body; the status.
+pub async fn act(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> u16 {
+    let response = app.call(method, path, Some(token), body.as_ref()).await;
+    let status = response.status().as_u16();
+    if status >= 400 {
+        let text = response.text().await.unwrap_or_default();
+        eprintln!("{path}: {status} {text}");
+    }
+    status
+}
+
+/// The seqs of the room's history over HTTP, as `token` reads it.
+pub async fn history_seqs(app: &TestApp, token: &str, room: &str, since: i64) -> Vec<i64> {
+    let history = app
+        .read_ok(
+            Some(token),
+            &format!("/api/v1/rooms/{room}/messages?since={since}"),
+        )
+        .await;
+    history["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["seq"].as_i64().unwrap())
+        .collect()
 }
