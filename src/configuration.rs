@@ -67,6 +67,7 @@ pub struct SteunpuntSettings {
     pub slug: String,
     pub name: String,
     pub crisis_text: String,
+    pub time_zone: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

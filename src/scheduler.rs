@@ -40,6 +40,17 @@ pub fn jobs(state: &AppState) -> Vec<Job> {
             }),
         },
         Job {
+            // SQLite: the write-ahead log is folded back into the file here, off every write
+            // path (see `db::ConnectionManager`: the connections do not checkpoint on their own).
+            name: "checkpoint",
+            every: Duration::from_secs(2),
+            run: Arc::new(|state: &AppState| {
+                if let Err(e) = state.db.checkpoint_passive_blocking() {
+                    tracing::warn!(error = %e, "checkpoint failed");
+                }
+            }),
+        },
+        Job {
             name: "forget idle rate-limit keys",
             every: Duration::from_secs(300),
             run: Arc::new(|state: &AppState| state.limits.forget_idle()),

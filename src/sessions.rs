@@ -103,7 +103,17 @@ pub fn resolve_in(
     if token.len() != 43 {
         return Ok(None);
     }
-    let hash = secrets::sha256_hex(token);
+    resolve_hash_in(conn, &secrets::sha256_hex(token), idle)
+}
+
+/// [`resolve_in`] by the token's hash: whether a session held since earlier (an open chat
+/// connection) is still alive, as it is now. Keeps it alive like any use does.
+pub fn resolve_hash_in(
+    conn: &mut DbConnection,
+    hash: &str,
+    idle: i64,
+) -> Result<Option<Session>, AppError> {
+    let hash = hash.to_string();
     let found = sessions::table
         .inner_join(accounts::table)
         .filter(sessions::token_hash.eq(&hash))
@@ -141,19 +151,28 @@ pub async fn end_token(state: &AppState, token: &str) -> Result<(), AppError> {
     end(state, &secrets::sha256_hex(token)).await
 }
 
-/// Ends one session.
+/// Ends one session; its open chat connections close (on every process).
 pub async fn end(state: &AppState, token_hash: &str) -> Result<(), AppError> {
     let hash = token_hash.to_string();
-    state
+    let account: Option<String> = state
         .db
         .run(move |conn| {
-            diesel::delete(sessions::table.find(hash)).execute(conn)?;
-            Ok(())
+            let account = sessions::table
+                .find(&hash)
+                .select(sessions::account_id)
+                .first(conn)
+                .optional()?;
+            diesel::delete(sessions::table.find(&hash)).execute(conn)?;
+            Ok(account)
         })
-        .await
+        .await?;
+    if let Some(account) = account {
+        crate::chat::bus::tell_account(state, &account, "logged_out").await;
+    }
+    Ok(())
 }
 
-/// Ends every session of an account ("log out everywhere").
+/// Ends every session of an account ("log out everywhere"), and its chat connections.
 pub async fn end_all(state: &AppState, account_id: &str) -> Result<(), AppError> {
     let id = account_id.to_string();
     state
@@ -162,7 +181,9 @@ pub async fn end_all(state: &AppState, account_id: &str) -> Result<(), AppError>
             diesel::delete(sessions::table.filter(sessions::account_id.eq(id))).execute(conn)?;
             Ok(())
         })
-        .await
+        .await?;
+    crate::chat::bus::tell_account(state, account_id, "logged_out").await;
+    Ok(())
 }
 
 /// Deletes sessions past their absolute or idle expiry. Returns how many went.

@@ -29,7 +29,20 @@ struct NewSteunpuntRow<'a> {
     slug: &'a str,
     name: &'a str,
     crisis_text: &'a str,
+    time_zone: &'a str,
     created_on: String,
+}
+
+/// An IANA time zone name Kring knows (its bundled database), like `Europe/Amsterdam`.
+pub fn checked_time_zone(raw: &str) -> Result<String, AppError> {
+    let name = raw.trim();
+    if name.is_empty() || name.len() > 64 || jiff::tz::TimeZone::get(name).is_err() {
+        return Err(AppError::invalid(
+            "invalid_time_zone",
+            "time_zone must be an IANA time zone, like Europe/Amsterdam.",
+        ));
+    }
+    Ok(name.to_string())
 }
 
 /// The steunpunt named in the configuration; created when the instance has none yet.
@@ -61,6 +74,7 @@ pub fn ensure_default(
                 slug: &steunpunt.slug,
                 name: &steunpunt.name,
                 crisis_text: &steunpunt.crisis_text,
+                time_zone: &checked_time_zone(&settings.time_zone)?,
                 created_on: time::today(),
             })
             .execute(conn)?;
@@ -92,6 +106,9 @@ pub struct NewSteunpunt {
         example = "Bel 113 of gratis 0800-0113."
     )]
     pub crisis_text: String,
+    /// The IANA time zone its groups' meeting schedules are read in [Europe/Amsterdam].
+    #[schema(max_length = 64, example = "Europe/Amsterdam")]
+    pub time_zone: Option<String>,
 }
 
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
@@ -99,6 +116,7 @@ pub struct SteunpuntView {
     pub slug: String,
     pub name: String,
     pub crisis_text: String,
+    pub time_zone: String,
 }
 
 /// The policy's view of `session` for the steunpunt `steunpunt_id` (or the instance, for
@@ -148,6 +166,7 @@ pub async fn create(
     let slug = crate::groups::check_slug(&new.slug)?;
     let name = crate::text::checked("name", &new.name, 3, 120, false)?;
     let crisis_text = crate::text::checked("crisis_text", &new.crisis_text, 3, 1000, true)?;
+    let time_zone = checked_time_zone(new.time_zone.as_deref().unwrap_or("Europe/Amsterdam"))?;
     let session = session.clone();
     state
         .db
@@ -171,6 +190,7 @@ pub async fn create(
                         slug: &slug,
                         name: &name,
                         crisis_text: &crisis_text,
+                        time_zone: &time_zone,
                         created_on: time::today(),
                     })
                     .execute(conn)?;
@@ -178,6 +198,7 @@ pub async fn create(
                     slug: slug.clone(),
                     name: name.clone(),
                     crisis_text: crisis_text.clone(),
+                    time_zone: time_zone.clone(),
                 })
             })
         })
@@ -302,13 +323,15 @@ pub async fn all(
                     steunpunten::slug,
                     steunpunten::name,
                     steunpunten::crisis_text,
+                    steunpunten::time_zone,
                 ))
-                .load::<(String, String, String)>(conn)?
+                .load::<(String, String, String, String)>(conn)?
                 .into_iter()
-                .map(|(slug, name, crisis_text)| SteunpuntView {
+                .map(|(slug, name, crisis_text, time_zone)| SteunpuntView {
                     slug,
                     name,
                     crisis_text,
+                    time_zone,
                 })
                 .collect())
         })

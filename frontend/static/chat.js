@@ -372,7 +372,19 @@ function start(data) {
     return li;
   }
 
+  // Who is here: the whole list once after connecting, then what changed.
+  let roster = new Map();
+
   function showPresence(frame) {
+    if (frame.present) {
+      roster = new Map(frame.present.map((p) => [p.id, p]));
+    } else {
+      for (const id of frame.left || []) roster.delete(id);
+      for (const p of frame.joined || []) roster.set(p.id, p);
+    }
+    const everyone = [...roster.values()].sort(
+      (a, b) => (b.leader - a.leader) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+    );
     $("presence").hidden = false;
     const leader = $("leader-presence");
     leader.textContent = frame.leader_present ? t("leader_present") : t("no_leader");
@@ -380,10 +392,9 @@ function start(data) {
     $("presence-count").textContent = t("present_count", { count: frame.count });
     // Keyed, so that a leader's half-filled form survives someone else arriving.
     const shown = new Map([...present.children].map((li) => [li.dataset.participant, li]));
-    const wanted = frame.present.map((p) => p.id);
-    for (const [id, li] of shown) if (!wanted.includes(id)) li.remove();
+    for (const [id, li] of shown) if (!roster.has(id)) li.remove();
     let before = null;
-    for (const p of [...frame.present].reverse()) {
+    for (const p of everyone.reverse()) {
       let li = shown.get(p.id);
       if (!li || li.dataset.name !== p.name) {
         li?.remove();

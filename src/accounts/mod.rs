@@ -332,7 +332,7 @@ pub async fn recover(
     // Hash before looking anything up, so unknown names and wrong codes take as long.
     let hash = state.hasher.hash(password).await?;
     let code_hash = secrets::sha256_hex(&secrets::normalise_code(code));
-    state
+    let recovered = state
         .db
         .run(move |conn| {
             db::write(conn, |conn| {
@@ -373,7 +373,10 @@ pub async fn recover(
                 Ok((Account::from(row), usize::try_from(left).unwrap_or(0)))
             })
         })
-        .await
+        .await?;
+    // Every session ended: so do the account's chat connections.
+    crate::chat::bus::tell_account(state, &recovered.0.id, "logged_out").await;
+    Ok(recovered)
 }
 
 /// Everything Kring stores about an account, for its owner. Secrets are kept only as hashes,
@@ -551,15 +554,13 @@ pub async fn erase(
 ) -> Result<(), AppError> {
     let row = reauthenticate(state, source, account_id, password).await?;
     let id = row.id;
-    let memberships = state
+    state
         .db
-        .run(move |conn| db::write(conn, |conn| erase_blocking(conn, &id, posts)))
+        .run(move |conn| db::write(conn, |conn| erase_blocking(conn, &id, posts).map(drop)))
         .await?;
-    // Chat connections of the erased memberships check their access again now (and close),
-    // as after leaving a group; they would otherwise read on until they next send.
-    for membership in memberships {
-        crate::chat::bus::tell_member(state, &membership, "left", None).await;
-    }
+    // The account's chat connections check again now (and close, its sessions being gone);
+    // they would otherwise read on until they next send.
+    crate::chat::bus::tell_account(state, account_id, "erased").await;
     Ok(())
 }
 

@@ -19,7 +19,7 @@ use crate::web::auth::Authenticated;
     responses((status = 201, body = SteunpuntView, description = "Created."),
         (status = 403, body = ErrorBody, description = "`forbidden`: instance admins only."),
         (status = 409, body = ErrorBody, description = "`slug_taken`."),
-        (status = 422, body = ErrorBody, description = "`invalid_slug` or `invalid_field` \
+        (status = 422, body = ErrorBody, description = "`invalid_slug`, `invalid_time_zone` or `invalid_field` \
             (name, crisis_text).")))]
 pub async fn create(
     state: web::Data<AppState>,

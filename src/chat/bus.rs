@@ -59,6 +59,10 @@ pub enum Event {
         kind: String,
         why: Option<String>,
     },
+    /// Account `a`'s sessions ended or changed (`kind`: logged_out, erased): its connections
+    /// check their session again, and close when it is gone.
+    #[serde(rename = "a")]
+    Account { a: String, kind: String },
     /// A leader removed guest connection `c` from room `r`.
     #[serde(rename = "c")]
     Guest {
@@ -124,6 +128,8 @@ pub struct Bus {
     counter: std::sync::atomic::AtomicU64,
     /// Rooms whose presence is to be re-read and sent (debounced).
     presence_due: Mutex<HashSet<String>>,
+    /// Numbers presence reads, so the hub applies them in the order they were made.
+    presence_reads: std::sync::atomic::AtomicU64,
 }
 
 impl Bus {
@@ -135,6 +141,7 @@ impl Bus {
             recent: Mutex::new(HashMap::new()),
             counter: Default::default(),
             presence_due: Mutex::new(HashSet::new()),
+            presence_reads: Default::default(),
         }
     }
 
@@ -236,11 +243,12 @@ fn deliver(state: &Arc<AppState>, event: Event, frame: Option<ByteString>) {
         Event::Presence { r } => presence_changed(state, r),
         Event::Member { m, r, kind, why } => hub.member(&m, r.as_deref(), &kind, why),
         Event::Guest { r, c, why } => hub.guest(&r, &c, why),
+        Event::Account { a, kind } => hub.account(&a, &kind),
     }
 }
 
-/// Re-reads a room's presence soon and sends it to its connections here: many joins within
-/// a moment cost one read and one frame each.
+/// Re-reads a room's presence soon and sends what changed to its connections here: many
+/// joins within a moment cost one read, and each connection one small frame.
 fn presence_changed(state: &Arc<AppState>, room_id: String) {
     if !state.chat.hub.has_room(&room_id) {
         return;
@@ -268,11 +276,15 @@ fn presence_changed(state: &Arc<AppState>, room_id: String) {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(&room_id);
+        let ticket = state
+            .chat
+            .bus
+            .presence_reads
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + 1;
         let id = room_id.clone();
-        let read = state.db.run(move |conn| presence::frames(conn, &id)).await;
-        match read {
-            Ok(Some((named, anonymous))) => state.chat.hub.presence(&room_id, named, anonymous),
-            Ok(None) => {}
+        match state.db.run(move |conn| presence::list(conn, &id)).await {
+            Ok(present) => state.chat.hub.presence(&room_id, ticket, present),
             Err(e) => tracing::warn!(error = %e, "presence could not be read"),
         }
     });
@@ -389,7 +401,7 @@ fn event_room(event: &Event) -> Option<&str> {
         | Event::RoomGone { r }
         | Event::Presence { r }
         | Event::Guest { r, .. } => Some(r),
-        Event::Member { .. } => None,
+        Event::Member { .. } | Event::Account { .. } => None,
     }
 }
 
@@ -472,9 +484,29 @@ pub async fn tell_member(state: &AppState, membership_id: &str, kind: &str, why:
         kind: kind.to_string(),
         why,
     };
+    tell(state, event, "a member's new standing").await;
+}
+
+/// Tells every process that an account's sessions ended (`kind`: logged_out, erased), after
+/// it was committed elsewhere (`sessions`, `accounts`): its connections close at once.
+pub async fn tell_account(state: &AppState, account_id: &str, kind: &str) {
+    let event = Event::Account {
+        a: account_id.to_string(),
+        kind: kind.to_string(),
+    };
+    tell(state, event, "an ended session").await;
+}
+
+/// An event about something committed outside a chat write: delivered here at once on
+/// SQLite, and through NOTIFY to every process (this one included) on PostgreSQL.
+async fn tell(state: &AppState, event: Event, what: &str) {
     if !state.chat.bus.postgres {
-        if let Event::Member { m, r, kind, why } = event {
-            state.chat.hub.member(&m, r.as_deref(), &kind, why);
+        match event {
+            Event::Member { m, r, kind, why } => {
+                state.chat.hub.member(&m, r.as_deref(), &kind, why);
+            }
+            Event::Account { a, kind } => state.chat.hub.account(&a, &kind),
+            _ => {}
         }
         return;
     }
@@ -495,6 +527,6 @@ pub async fn tell_member(state: &AppState, membership_id: &str, kind: &str, why:
         })
         .await;
     if let Err(e) = sent {
-        tracing::warn!(error = %e, "a member's new standing could not be told to chat");
+        tracing::warn!(error = %e, "{what} could not be told to chat");
     }
 }

@@ -5,14 +5,15 @@
 //! tunnel). That connection is cut loose at once (told to resume with `since` if it can still
 //! hear it), so one slow reader never slows the room for the others.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use bytestring::ByteString;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::Notify;
 
+use super::Participant;
 use super::rooms::RoomView;
 use crate::error::AppError;
 
@@ -36,29 +37,117 @@ pub enum Outbound {
 }
 
 struct Conn {
-    tx: mpsc::Sender<Outbound>,
+    queue: Arc<Queue>,
+    /// The logged-in account (its sessions ending closes the connection).
+    account_id: Option<String>,
     membership_id: Option<String>,
     /// A guest's connection id (leaders remove guests by it).
     guest: Option<String>,
     /// Sees presence by name (members of the group).
     names: bool,
-    cut: Arc<Cut>,
 }
 
-/// Set when the hub gave up on a connection (its queue was full): the connection stops
-/// writing at once and closes.
-#[derive(Default)]
-pub struct Cut {
-    flag: AtomicBool,
+impl Drop for Conn {
+    /// The hub let go of the connection (it left, was cut loose, or its room went): once
+    /// its queue is empty, the connection hears that it is over.
+    fn drop(&mut self) {
+        self.queue.lock().released = true;
+        self.queue.ready.notify_one();
+    }
+}
+
+/// What [`Queue::push`] came to.
+enum Pushed {
+    Queued,
+    /// The queue was full: the connection fell too far behind.
+    Full,
+    /// The connection is gone.
+    Gone,
+}
+
+/// One connection's queue of frames to write, shared by the hub (which adds without ever
+/// waiting) and the connection (which takes them in order). Bounded by `capacity`; the
+/// memory it holds follows what waits in it, so an idle connection costs a few words here.
+pub struct Queue {
+    items: Mutex<Items>,
+    capacity: usize,
+    /// Something was added, or the hub let go.
+    ready: Notify,
+    cut: AtomicBool,
+    /// Told when the hub gives up on the connection (a write that waits stops waiting).
     pub notify: Notify,
 }
 
-impl Cut {
-    pub fn is_cut(&self) -> bool {
-        self.flag.load(Ordering::Acquire)
+#[derive(Default)]
+struct Items {
+    waiting: VecDeque<Outbound>,
+    /// The hub let go: no more will come.
+    released: bool,
+    /// The connection ended: nothing more is taken.
+    gone: bool,
+}
+
+impl Queue {
+    fn new(capacity: usize) -> Queue {
+        Queue {
+            items: Mutex::new(Items::default()),
+            capacity,
+            ready: Notify::new(),
+            cut: AtomicBool::new(false),
+            notify: Notify::new(),
+        }
     }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Items> {
+        self.items.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn push(&self, item: Outbound) -> Pushed {
+        let mut items = self.lock();
+        if items.gone {
+            return Pushed::Gone;
+        }
+        if items.waiting.len() >= self.capacity {
+            return Pushed::Full;
+        }
+        items.waiting.push_back(item);
+        drop(items);
+        self.ready.notify_one();
+        Pushed::Queued
+    }
+
+    /// The next item; `None` once the hub let go and everything was taken.
+    pub async fn recv(&self) -> Option<Outbound> {
+        loop {
+            {
+                let mut items = self.lock();
+                if let Some(item) = items.waiting.pop_front() {
+                    // After a burst, give the memory back.
+                    if items.waiting.is_empty() && items.waiting.capacity() > 16 {
+                        items.waiting = VecDeque::new();
+                    }
+                    return Some(item);
+                }
+                if items.released {
+                    return None;
+                }
+            }
+            // A permit stored by a push since the look above wakes this at once.
+            self.ready.notified().await;
+        }
+    }
+
+    /// The next item if one waits now.
+    pub fn try_recv(&self) -> Option<Outbound> {
+        self.lock().waiting.pop_front()
+    }
+
+    pub fn is_cut(&self) -> bool {
+        self.cut.load(Ordering::Acquire)
+    }
+
     fn cut(&self) {
-        self.flag.store(true, Ordering::Release);
+        self.cut.store(true, Ordering::Release);
         self.notify.notify_waiters();
         self.notify.notify_one();
     }
@@ -69,17 +158,37 @@ struct Room {
     conns: HashMap<u64, Conn>,
     /// Whether the room was open at the last look (schedule changes are announced).
     open: Option<bool>,
+    /// Who was present at the last presence read this process applied, and that read's
+    /// ticket: the next read is sent as the changes since (older reads are dropped).
+    present: Vec<Participant>,
+    presence_ticket: u64,
 }
 
-/// One connection's place in the hub.
+/// One connection's place in the hub: its id and its queue (which also says whether the
+/// hub cut it loose).
 pub struct Subscription {
     pub id: u64,
-    pub rx: mpsc::Receiver<Outbound>,
-    pub cut: Arc<Cut>,
+    pub queue: Arc<Queue>,
+}
+
+impl Subscription {
+    pub fn is_cut(&self) -> bool {
+        self.queue.is_cut()
+    }
+}
+
+impl Drop for Subscription {
+    /// The connection ended: the hub drops it at the next frame, and what waits is freed.
+    fn drop(&mut self) {
+        let mut items = self.queue.lock();
+        items.gone = true;
+        items.waiting.clear();
+    }
 }
 
 /// Who a connection is, as the hub needs to know.
 pub struct Joining {
+    pub account_id: Option<String>,
     pub membership_id: Option<String>,
     pub guest: Option<String>,
     pub names: bool,
@@ -115,20 +224,19 @@ impl Hub {
                 "This room is full right now. Try again later.",
             ));
         }
-        let (tx, rx) = mpsc::channel(queue);
-        let cut = Arc::new(Cut::default());
+        let queue = Arc::new(Queue::new(queue));
         let id = self.next.fetch_add(1, Ordering::Relaxed);
         room.conns.insert(
             id,
             Conn {
-                tx,
+                queue: queue.clone(),
+                account_id: who.account_id,
                 membership_id: who.membership_id,
                 guest: who.guest,
                 names: who.names,
-                cut: cut.clone(),
             },
         );
-        Ok(Subscription { id, rx, cut })
+        Ok(Subscription { id, queue })
     }
 
     pub fn leave(&self, room_id: &str, id: u64) {
@@ -157,27 +265,8 @@ impl Hub {
 
     /// Offers `item` to every connection of `room_id` that `pick` chooses; drops those that
     /// are too far behind.
-    fn offer(&self, room_id: &str, mut pick: impl FnMut(&Conn) -> Option<Outbound>) {
-        let mut rooms = self.lock();
-        let Some(room) = rooms.get_mut(room_id) else {
-            return;
-        };
-        room.conns.retain(|_, conn| {
-            let Some(item) = pick(conn) else {
-                return true;
-            };
-            match conn.tx.try_send(item) {
-                Ok(()) => true,
-                Err(mpsc::error::TrySendError::Full(_)) => {
-                    conn.cut.cut();
-                    false
-                }
-                Err(mpsc::error::TrySendError::Closed(_)) => false,
-            }
-        });
-        if room.conns.is_empty() {
-            rooms.remove(room_id);
-        }
+    fn offer(&self, room_id: &str, pick: impl FnMut(&Conn) -> Option<Outbound>) {
+        offer_in(&mut self.lock(), room_id, pick);
     }
 
     pub fn message(&self, room_id: &str, seq: i64, frame: ByteString) {
@@ -208,15 +297,29 @@ impl Hub {
         });
     }
 
-    /// Presence: the named list for members, the anonymous one for everyone else.
-    pub fn presence(&self, room_id: &str, named: ByteString, anonymous: ByteString) {
-        self.offer(room_id, |conn| {
-            Some(Outbound::Frame(if conn.names {
-                named.clone()
-            } else {
-                anonymous.clone()
-            }))
-        });
+    /// Presence as a read with `ticket` found it: what changed since the last read applied
+    /// goes to the room's connections, with names for members and without for everyone
+    /// else. A read older than the last one applied is dropped (a newer one is on its way).
+    pub fn presence(&self, room_id: &str, ticket: u64, now: Vec<Participant>) {
+        let mut rooms = self.lock();
+        let Some(room) = rooms.get_mut(room_id) else {
+            return;
+        };
+        if ticket < room.presence_ticket {
+            return;
+        }
+        room.presence_ticket = ticket;
+        let changes = super::presence::change_frames(room_id, &room.present, &now);
+        room.present = now;
+        if let Some((named, anonymous)) = changes {
+            offer_in(&mut rooms, room_id, |conn| {
+                Some(Outbound::Frame(if conn.names {
+                    named.clone()
+                } else {
+                    anonymous.clone()
+                }))
+            });
+        }
     }
 
     /// A membership's standing changed: its connections (in `room`, or in every room) check
@@ -231,6 +334,18 @@ impl Hub {
                 (conn.membership_id.as_deref() == Some(membership_id)).then(|| Outbound::Recheck {
                     kind: kind.to_string(),
                     why: why.clone(),
+                })
+            });
+        }
+    }
+
+    /// An account's sessions ended (`kind`): its connections, in every room, check theirs.
+    pub fn account(&self, account_id: &str, kind: &str) {
+        for room in self.rooms() {
+            self.offer(&room, |conn| {
+                (conn.account_id.as_deref() == Some(account_id)).then(|| Outbound::Recheck {
+                    kind: kind.to_string(),
+                    why: None,
                 })
             });
         }
@@ -274,6 +389,33 @@ impl Hub {
     }
 }
 
+/// [`Hub::offer`] with the hub's lock held.
+fn offer_in(
+    rooms: &mut HashMap<String, Room>,
+    room_id: &str,
+    mut pick: impl FnMut(&Conn) -> Option<Outbound>,
+) {
+    let Some(room) = rooms.get_mut(room_id) else {
+        return;
+    };
+    room.conns.retain(|_, conn| {
+        let Some(item) = pick(conn) else {
+            return true;
+        };
+        match conn.queue.push(item) {
+            Pushed::Queued => true,
+            Pushed::Full => {
+                conn.queue.cut();
+                false
+            }
+            Pushed::Gone => false,
+        }
+    });
+    if room.conns.is_empty() {
+        rooms.remove(room_id);
+    }
+}
+
 /// Close codes Kring uses (4000-4999 are the application's own).
 pub const CLOSE_RESYNC: u16 = 4000;
 pub const CLOSE_GONE: u16 = 4004;
@@ -285,6 +427,7 @@ mod tests {
 
     fn joining() -> Joining {
         Joining {
+            account_id: None,
             membership_id: None,
             guest: None,
             names: true,
@@ -294,26 +437,51 @@ mod tests {
     #[test]
     fn a_full_queue_cuts_only_its_own_connection() {
         let hub = Hub::new();
-        let mut fast = hub.join("r", joining(), 2, 10).unwrap();
+        let fast = hub.join("r", joining(), 2, 10).unwrap();
         let slow = hub.join("r", joining(), 2, 10).unwrap();
         for seq in 1..=2 {
             hub.message("r", seq, ByteString::from_static("x"));
             // The fast reader keeps up; the slow one never reads.
             assert!(matches!(
-                fast.rx.try_recv(),
-                Ok(Outbound::Message { seq: s, .. }) if s == seq
+                fast.queue.try_recv(),
+                Some(Outbound::Message { seq: s, .. }) if s == seq
             ));
         }
-        assert!(!slow.cut.is_cut());
+        assert!(!slow.is_cut());
         hub.message("r", 3, ByteString::from_static("x"));
-        assert!(slow.cut.is_cut(), "the third frame found its queue full");
+        assert!(slow.is_cut(), "the third frame found its queue full");
         assert!(matches!(
-            fast.rx.try_recv(),
-            Ok(Outbound::Message { seq: 3, .. })
+            fast.queue.try_recv(),
+            Some(Outbound::Message { seq: 3, .. })
         ));
         assert_eq!(hub.connections(), 1);
         hub.leave("r", fast.id);
         assert!(!hub.has_room("r"));
+    }
+
+    #[tokio::test]
+    async fn a_connection_takes_what_waits_then_hears_the_hub_let_go() {
+        let hub = Hub::new();
+        let sub = hub.join("r", joining(), 8, 10).unwrap();
+        hub.message("r", 1, ByteString::from_static("a"));
+        hub.message("r", 2, ByteString::from_static("b"));
+        hub.room_gone("r");
+        hub.leave("r", sub.id);
+        for want in [1, 2] {
+            assert!(
+                matches!(sub.queue.recv().await, Some(Outbound::Message { seq, .. }) if seq == want)
+            );
+        }
+        assert!(matches!(
+            sub.queue.recv().await,
+            Some(Outbound::Close { .. })
+        ));
+        assert!(sub.queue.recv().await.is_none(), "then the end");
+        // A connection that ended is dropped by the hub at the next frame.
+        let gone = hub.join("s", joining(), 8, 10).unwrap();
+        drop(gone);
+        hub.message("s", 1, ByteString::from_static("x"));
+        assert!(!hub.has_room("s"));
     }
 
     #[test]

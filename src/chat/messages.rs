@@ -111,7 +111,13 @@ pub async fn send(
     client_msg_id: Option<String>,
 ) -> Result<(Result<Sent, AppError>, Option<RoomView>), AppError> {
     let room_id = room_id.to_string();
+    let idle = crate::sessions::idle_secs(state);
     let outcome = bus::write(state, move |conn, emitted| {
+        // The session as it is now: logged out elsewhere, or expired, it sends no more.
+        if let Some(session) = &sender.session {
+            crate::sessions::resolve_hash_in(conn, &session.token_hash, idle)?
+                .ok_or_else(logged_out)?;
+        }
         let ra = rooms::load_for_write(conn, &room_id, sender.session.as_ref())?;
         let view = ra.view.clone();
         match store(conn, emitted, &ra, &sender, &body, client_msg_id.as_deref()) {
@@ -126,6 +132,15 @@ pub async fn send(
         Err(e @ AppError::Client { .. }) => Ok((Err(e), None)),
         other => other,
     }
+}
+
+/// A connection whose session ended (it closes).
+pub fn logged_out() -> AppError {
+    AppError::client(
+        actix_web::http::StatusCode::UNAUTHORIZED,
+        "logged_out",
+        "You are logged out. Log in again to take part.",
+    )
 }
 
 fn store(

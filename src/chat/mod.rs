@@ -98,10 +98,17 @@ pub enum ServerFrame<'a> {
         room: Option<&'a rooms::RoomView>,
     },
     /// Who is present. Names only for the group's members; others see how many, and whether
-    /// a leader is there.
+    /// a leader is there. A connection gets the whole list (`present`) once, after `ready`;
+    /// then only the changes (`joined`, and the ids that `left`), so a busy room's arrivals
+    /// cost each connection a few bytes, not the whole list again.
     Presence {
         room_id: &'a str,
-        present: &'a [Participant],
+        #[serde(skip_serializing_if = "Option::is_none")]
+        present: Option<&'a [Participant]>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        joined: Option<&'a [Participant]>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        left: Option<&'a [String]>,
         count: usize,
         leader_present: bool,
     },

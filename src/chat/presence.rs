@@ -94,7 +94,8 @@ pub fn list(conn: &mut DbConnection, room_id: &str) -> Result<Vec<Participant>, 
             memberships::display_name.nullable(),
         ))
         .load(conn)?;
-    let mut out: Vec<Participant> = vec![];
+    let mut out: Vec<Participant> = Vec::with_capacity(rows.len());
+    let mut seen = std::collections::HashSet::with_capacity(rows.len());
     for (connection, membership, guest_name, leader, name) in rows {
         let entry = match (membership, name) {
             (Some(id), Some(name)) => Participant {
@@ -114,7 +115,7 @@ pub fn list(conn: &mut DbConnection, room_id: &str) -> Result<Vec<Participant>, 
                 None => continue,
             },
         };
-        if !out.iter().any(|p| p.id == entry.id) {
+        if seen.insert(entry.id.clone()) {
             out.push(entry);
         }
     }
@@ -122,26 +123,86 @@ pub fn list(conn: &mut DbConnection, room_id: &str) -> Result<Vec<Participant>, 
     Ok(out)
 }
 
-/// The presence frames of a room: with names (for members) and without.
-pub fn frames(
-    conn: &mut DbConnection,
+/// The whole list, as a joining connection gets it: with names (for members) or without.
+pub fn full_frame(room_id: &str, present: &[Participant], names: bool) -> ByteString {
+    ServerFrame::Presence {
+        room_id,
+        present: Some(if names { present } else { &[] }),
+        joined: None,
+        left: None,
+        count: present.len(),
+        leader_present: present.iter().any(|p| p.leader),
+    }
+    .to_text()
+}
+
+/// What changed from `before` to `now`, as frames with names (for members) and without;
+/// `None` when nothing did.
+pub fn change_frames(
     room_id: &str,
-) -> Result<Option<(ByteString, ByteString)>, AppError> {
-    let present = list(conn, room_id)?;
-    let leader_present = present.iter().any(|p| p.leader);
-    let named = ServerFrame::Presence {
-        room_id,
-        present: &present,
-        count: present.len(),
-        leader_present,
+    before: &[Participant],
+    now: &[Participant],
+) -> Option<(ByteString, ByteString)> {
+    use std::collections::HashMap;
+    let was: HashMap<&str, &Participant> = before.iter().map(|p| (p.id.as_str(), p)).collect();
+    let is: HashMap<&str, &Participant> = now.iter().map(|p| (p.id.as_str(), p)).collect();
+    // Someone whose name or role changed counts as joined again (the client replaces them).
+    let joined: Vec<Participant> = now
+        .iter()
+        .filter(|p| was.get(p.id.as_str()) != Some(p))
+        .cloned()
+        .collect();
+    let left: Vec<String> = before
+        .iter()
+        .filter(|p| !is.contains_key(p.id.as_str()))
+        .map(|p| p.id.clone())
+        .collect();
+    if joined.is_empty() && left.is_empty() {
+        return None;
     }
-    .to_text();
-    let anonymous = ServerFrame::Presence {
-        room_id,
-        present: &[],
-        count: present.len(),
-        leader_present,
+    let leader_present = now.iter().any(|p| p.leader);
+    let frame = |joined: &[Participant], left: &[String]| {
+        ServerFrame::Presence {
+            room_id,
+            present: None,
+            joined: Some(joined),
+            left: Some(left),
+            count: now.len(),
+            leader_present,
+        }
+        .to_text()
+    };
+    Some((frame(&joined, &left), frame(&[], &[])))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(id: &str, name: &str, leader: bool) -> Participant {
+        Participant {
+            id: id.into(),
+            name: name.into(),
+            leader,
+            guest: false,
+        }
     }
-    .to_text();
-    Ok(Some((named, anonymous)))
+
+    #[test]
+    fn changes_name_who_came_and_who_went() {
+        let before = [p("a", "Anna", true), p("b", "Bram", false)];
+        let now = [p("b", "Bram", false), p("c", "Cas", false)];
+        let (named, anonymous) = change_frames("r", &before, &now).unwrap();
+        let named: serde_json::Value = serde_json::from_str(&named).unwrap();
+        assert_eq!(named["joined"][0]["id"], "c");
+        assert_eq!(named["left"], serde_json::json!(["a"]));
+        assert_eq!(
+            (named["count"].as_u64(), named["leader_present"].as_bool()),
+            (Some(2), Some(false))
+        );
+        let anonymous: serde_json::Value = serde_json::from_str(&anonymous).unwrap();
+        assert_eq!(anonymous["joined"], serde_json::json!([]));
+        assert_eq!(anonymous["count"], 2);
+        assert!(change_frames("r", &now, &now).is_none());
+    }
 }

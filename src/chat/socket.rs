@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use actix_web::{HttpRequest, HttpResponse, web};
 use actix_ws::{AggregatedMessage, CloseCode, CloseReason, Session as Socket};
 use bytestring::ByteString;
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use governor::{DefaultDirectRateLimiter, Quota};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -65,6 +65,8 @@ struct Conn {
     last_seq: i64,
     /// The room's last seq when the handshake looked.
     room_last_seq: i64,
+    /// Sees who is present by name (the group's members).
+    names: bool,
     room: RoomView,
 }
 
@@ -131,6 +133,7 @@ pub async fn handshake(
         guest: ra.access.membership.is_none(),
     };
     let joining = Joining {
+        account_id: session.as_ref().map(|s| s.account.id.clone()),
         membership_id: ra.access.membership.as_ref().map(|m| m.id.clone()),
         guest: ra
             .access
@@ -139,6 +142,7 @@ pub async fn handshake(
             .then(|| connection_id.clone()),
         names: ra.may(ChatAction::SeePresence),
     };
+    let names = joining.names;
     let sub = state.chat.hub.join(
         &room_id,
         joining,
@@ -153,6 +157,7 @@ pub async fn handshake(
         connection_id,
         last_seq: since,
         room_last_seq: ra.room.last_seq,
+        names,
         room: ra.view,
     };
     actix_web::rt::spawn(run(conn, you, sub, socket, stream));
@@ -177,8 +182,26 @@ async fn run(
             Some(close_reason(hub::CLOSE_DENIED, "error"))
         }
     };
+    // Boxed, like every rarely taken path of a connection: an idle connection's task holds
+    // only what waiting needs.
+    Box::pin(finish(state, hub_room, conn, sub, socket, close)).await;
+}
+
+/// After the connection: out of the room, out of presence, and closed (with `resync` when
+/// the hub cut it loose).
+async fn finish(
+    state: Arc<AppState>,
+    hub_room: String,
+    conn: Conn,
+    sub: Subscription,
+    socket: Socket,
+    close: Option<CloseReason>,
+) {
     state.chat.hub.leave(&hub_room, sub.id);
-    let cut = if sub.cut.is_cut() {
+    // Cut loose by the hub for falling behind (it found the queue full: this connection was
+    // stuck writing, and its next write gave up).
+    let cut = if sub.is_cut() {
+        state.metrics.chat_cut.inc();
         Some(socket)
     } else {
         let _ = tokio::time::timeout(Duration::from_secs(2), socket.close(close)).await;
@@ -213,26 +236,48 @@ fn close_reason(code: u16, why: &str) -> CloseReason {
 
 /// Writes one frame, unless the client stopped reading (or the hub cut it loose).
 async fn write(socket: &mut Socket, sub: &Subscription, frame: ByteString) -> bool {
-    if sub.cut.is_cut() {
+    if sub.is_cut() {
         return false;
+    }
+    // Almost always the connection's own small queue has room and the frame is handed over
+    // at once: no timer and no wait for a cut. (A send dropped unfinished sends nothing.)
+    if let Some(sent) = socket.text(frame.clone()).now_or_never() {
+        return sent.is_ok();
     }
     tokio::select! {
         sent = tokio::time::timeout(WRITE_TIMEOUT, socket.text(frame)) => {
             matches!(sent, Ok(Ok(())))
         }
-        _ = sub.cut.notify.notified() => false,
+        _ = sub.queue.notify.notified() => false,
     }
 }
 
-/// Serves the connection; answers how to close it (`None`: it is closed already).
-async fn serve(
+/// Sends a ping (or a pong, answering the client's ping), unless the client stopped reading:
+/// like [`write`], bounded by the write timeout and given up when the hub cuts it loose.
+async fn control(socket: &mut Socket, sub: &Subscription, pong: Option<&[u8]>) -> bool {
+    if sub.is_cut() {
+        return false;
+    }
+    let sent = async {
+        match pong {
+            Some(bytes) => socket.pong(bytes).await,
+            None => socket.ping(b"").await,
+        }
+    };
+    tokio::select! {
+        sent = tokio::time::timeout(WRITE_TIMEOUT, sent) => matches!(sent, Ok(Ok(()))),
+        _ = sub.queue.notify.notified() => false,
+    }
+}
+
+/// The connection's start: present, and caught up, in one trip; then `ready`, who is here,
+/// and what was missed. False when the client stopped reading.
+async fn begin(
     conn: &mut Conn,
     you: &Participant,
-    sub: &mut Subscription,
+    sub: &Subscription,
     socket: &mut Socket,
-    stream: &mut actix_ws::AggregatedMessageStream,
-) -> Result<Option<CloseReason>, AppError> {
-    let settings = conn.state.settings.chat.clone();
+) -> Result<bool, AppError> {
     // Present, and caught up: one trip.
     let (room, connection, process) = (
         conn.room_id.clone(),
@@ -248,7 +293,7 @@ async fn serve(
         you.leader,
     );
     let since = conn.last_seq;
-    let history = bus::write(&conn.state, move |db, emitted| {
+    let (present, history) = bus::write(&conn.state, move |db, emitted| {
         presence::add(
             db,
             &Present {
@@ -261,7 +306,7 @@ async fn serve(
             },
         )?;
         emitted.push(Emit::event(Event::Presence { r: room.clone() }));
-        catch_up(db, &room, since)
+        Ok((presence::list(db, &room)?, catch_up(db, &room, since)?))
     })
     .await?;
     let last_seq = history.last().map_or(0, |m| m.seq).max(conn.room_last_seq);
@@ -272,48 +317,75 @@ async fn serve(
     }
     .to_text();
     if !write(socket, sub, ready).await {
-        return Ok(None);
+        return Ok(false);
+    }
+    // Who is here, once; the hub sends the changes from now on.
+    let present = presence::full_frame(&conn.room_id, &present, conn.names);
+    if !write(socket, sub, present).await {
+        return Ok(false);
     }
     for message in history {
         if message.seq > conn.last_seq {
             conn.last_seq = message.seq;
             if !write(socket, sub, bus::message_frame(&message)).await {
-                return Ok(None);
+                return Ok(false);
             }
         }
     }
 
+    Ok(true)
+}
+
+/// Serves the connection; answers how to close it (`None`: it is closed already).
+async fn serve(
+    conn: &mut Conn,
+    you: &Participant,
+    sub: &mut Subscription,
+    socket: &mut Socket,
+    stream: &mut actix_ws::AggregatedMessageStream,
+) -> Result<Option<CloseReason>, AppError> {
+    if !Box::pin(begin(conn, you, sub, socket)).await? {
+        return Ok(None);
+    }
+    let settings = &conn.state.settings.chat;
+    let (heartbeat_every, heartbeat_timeout) = (settings.heartbeat(), settings.heartbeat_timeout());
     let limit = conn.state.settings.limits.chat_messages_per_connection;
     let scale = conn.state.settings.limits.scale;
     let limiter = connection_limiter(limit.max, limit.window_seconds, scale);
-    let mut heartbeat = tokio::time::interval(settings.heartbeat());
+    let mut heartbeat = tokio::time::interval(heartbeat_every);
     heartbeat.tick().await;
     let mut heard = Instant::now();
     loop {
         tokio::select! {
             biased;
-            item = sub.rx.recv() => {
+            item = sub.queue.recv() => {
                 let Some(item) = item else {
                     return Ok(Some(close_reason(hub::CLOSE_RESYNC, "resync")));
                 };
-                match outbound(conn, sub, socket, item).await? {
-                    Flow::Go => {}
-                    Flow::Stop(reason) => return Ok(reason),
+                let flow = match item {
+                    // The hot path, inline: a frame for everyone.
+                    Outbound::Message { seq, frame } if seq == conn.last_seq + 1 => {
+                        conn.last_seq = seq;
+                        if write(socket, sub, frame).await { Flow::Go } else { Flow::Stop(None) }
+                    }
+                    Outbound::Frame(frame) => {
+                        if write(socket, sub, frame).await { Flow::Go } else { Flow::Stop(None) }
+                    }
+                    other => Box::pin(outbound(conn, sub, socket, other)).await?,
+                };
+                if let Flow::Stop(reason) = flow {
+                    return Ok(reason);
                 }
-            }
-            _ = sub.cut.notify.notified() => {
-                // Too far behind: it may reconnect with `since` and catch up.
-                conn.state.metrics.chat_cut.inc();
-                return Ok(Some(close_reason(hub::CLOSE_RESYNC, "resync")));
             }
             message = stream.next() => {
                 heard = Instant::now();
                 match message {
                     Some(Ok(AggregatedMessage::Text(text))) => {
                         let state = conn.state.clone();
-                        let (flow, trips) =
-                            crate::blocking::counting(inbound(conn, sub, socket, &limiter, &text))
-                                .await;
+                        let (flow, trips) = crate::blocking::counting(Box::pin(inbound(
+                            conn, sub, socket, &limiter, &text,
+                        )))
+                        .await;
                         state.metrics.chat_frames.inc();
                         state.metrics.chat_frame_trips.add(u64::from(trips));
                         if let Flow::Stop(reason) = flow? {
@@ -327,7 +399,7 @@ async fn serve(
                         }
                     }
                     Some(Ok(AggregatedMessage::Ping(bytes))) => {
-                        if socket.pong(&bytes).await.is_err() {
+                        if !control(socket, sub, Some(&bytes)).await {
                             return Ok(None);
                         }
                     }
@@ -348,13 +420,13 @@ async fn serve(
                 }
             }
             _ = heartbeat.tick() => {
-                if heard.elapsed() > settings.heartbeat_timeout() {
+                if heard.elapsed() > heartbeat_timeout {
                     return Ok(Some(CloseReason {
                         code: CloseCode::Away,
                         description: Some("heartbeat_timeout".into()),
                     }));
                 }
-                if sub.cut.is_cut() || socket.ping(b"").await.is_err() {
+                if !control(socket, sub, None).await {
                     return Ok(None);
                 }
             }
@@ -462,6 +534,15 @@ async fn inbound(
     match outcome {
         Ok(Sent::Stored) => Ok(Flow::Go),
         Ok(Sent::Again(message)) => Ok(reply(bus::message_frame(&message)).await),
+        Err(e) if e.code() == "logged_out" => {
+            match reply(refusal(&e, client_id.as_deref(), None)).await {
+                Flow::Go => Ok(Flow::Stop(Some(close_reason(
+                    hub::CLOSE_DENIED,
+                    "logged_out",
+                )))),
+                stop => Ok(stop),
+            }
+        }
         Err(e) => {
             let opens_at = (e.code() == "room_closed")
                 .then(|| conn.room.opens_at.clone())
@@ -548,19 +629,32 @@ async fn resync(
 ) -> Result<Flow, AppError> {
     let (room_id, session, since) = (conn.room_id.clone(), conn.session.clone(), conn.last_seq);
     let guest_removed = told.as_ref().is_some_and(|(k, _)| k == "removed") && conn.guest.is_some();
+    let idle = crate::sessions::idle_secs(&conn.state);
     let checked = conn
         .state
         .db
         .run(move |db| {
+            // The session as it is now: logged out (here or on another process), it is gone.
+            let session = match session {
+                Some(s) => match crate::sessions::resolve_hash_in(db, &s.token_hash, idle)? {
+                    Some(now) => Some(now),
+                    None => return Ok(Err("logged_out")),
+                },
+                None => None,
+            };
             let ra = match rooms::load(db, &room_id, session.as_ref()) {
                 Ok(ra) => ra,
-                Err(AppError::Client { .. }) => return Ok(None),
+                Err(AppError::Client { .. }) => return Ok(Err("access_lost")),
                 Err(e) => return Err(e),
             };
             if !ra.may(ChatAction::ReadRoom) {
-                return Ok(None);
+                return Ok(Err("access_lost"));
             }
-            Ok(Some((ra.view.clone(), catch_up(db, &room_id, since)?)))
+            Ok(Ok((
+                ra.view.clone(),
+                catch_up(db, &room_id, since)?,
+                session,
+            )))
         })
         .await?;
     if let Some((kind, why)) = &told {
@@ -568,18 +662,26 @@ async fn resync(
             room_id: &conn.room_id,
             kind,
             reason: why.as_deref(),
-            room: checked.as_ref().map(|(view, _)| view),
+            room: checked.as_ref().ok().map(|(view, _, _)| view),
         }
         .to_text();
         if !write(socket, sub, notice).await {
             return Ok(Flow::Stop(None));
         }
     }
-    let Some((view, history)) = checked.filter(|_| !guest_removed) else {
-        let why = told.map_or("access_lost".to_string(), |(kind, _)| kind);
-        return Ok(Flow::Stop(Some(close_reason(hub::CLOSE_DENIED, &why))));
+    let (view, history, session) = match checked {
+        Ok(_) if guest_removed => {
+            return Ok(Flow::Stop(Some(close_reason(hub::CLOSE_DENIED, "removed"))));
+        }
+        Ok(fine) => fine,
+        Err(lost) => {
+            // Say what happened (banned, left, logged_out), if it was said; else why.
+            let why = told.map_or(lost.to_string(), |(kind, _)| kind);
+            return Ok(Flow::Stop(Some(close_reason(hub::CLOSE_DENIED, &why))));
+        }
     };
     conn.room = view;
+    conn.session = session;
     for message in history {
         if message.seq > conn.last_seq {
             conn.last_seq = message.seq;

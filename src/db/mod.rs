@@ -108,7 +108,8 @@ impl ManageConnection for ConnectionManager {
                     "PRAGMA busy_timeout = {};
                      PRAGMA foreign_keys = ON;
                      PRAGMA secure_delete = ON;
-                     PRAGMA synchronous = NORMAL;",
+                     PRAGMA synchronous = NORMAL;
+                     PRAGMA wal_autocheckpoint = 0;",
                     self.busy_timeout_ms
                 ))
                 .map_err(r2d2::Error::QueryError)?;
@@ -347,6 +348,19 @@ impl Db {
         self.run(|conn| conn.batch_execute("SELECT 1").map_err(AppError::internal))
             .await
             .is_ok()
+    }
+
+    /// Folds what the SQLite write-ahead log holds back into the file, without waiting for
+    /// readers or writers (a background job, every few seconds). Connections do not do it
+    /// themselves (`wal_autocheckpoint = 0`): SQLite would otherwise checkpoint, fsync
+    /// included, inside whichever commit crossed the threshold, and a chat message waiting
+    /// behind that commit would wait for the disk. A no-op on PostgreSQL.
+    pub fn checkpoint_passive_blocking(&self) -> Result<(), DbError> {
+        if let Backend::Sqlite { .. } = self.backend {
+            let mut conn = self.pool.get()?;
+            conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE);")?;
+        }
+        Ok(())
     }
 
     /// Folds the SQLite write-ahead log back into the file and truncates it, so deleted

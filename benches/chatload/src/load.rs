@@ -501,7 +501,14 @@ async fn generate(plan: Plan, args: LoadArgs) -> std::io::Result<Finished> {
                         start_unix,
                         stop,
                         every: secs(senders_in_room[room] as f64 / plan.rate_per_room),
-                        first: secs(sender_rank(room, index) as f64 / plan.rate_per_room),
+                        // Rooms are out of step with one another, as real meetings are:
+                        // room r of n starts r/n of a message interval later, so the rooms'
+                        // sends spread over each interval instead of landing all at once.
+                        first: secs(
+                            (sender_rank(room, index) as f64
+                                + room as f64 / plan.rooms.len() as f64)
+                                / plan.rate_per_room,
+                        ),
                         body_bytes: plan.body_bytes,
                         tag: format!("r{room}c{index}s{}", args.shard),
                     };
@@ -650,7 +657,13 @@ async fn connect(
     let (ws, _) = tokio_tungstenite::client_async_with_config(
         request,
         stream,
-        Some(crate::bare::ws_config()),
+        // Small buffers like the bare server's, but whole frames of any size a browser takes
+        // (a big room's first presence list is larger than 64 KiB).
+        Some(
+            crate::bare::ws_config()
+                .max_message_size(Some(1 << 20))
+                .max_frame_size(Some(1 << 20)),
+        ),
     )
     .await
     .map_err(|e| e.to_string())?;

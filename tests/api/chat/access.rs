@@ -11,6 +11,7 @@ use crate::helpers::TestApp;
 backend_tests!(
     a_foreign_origin_is_refused_at_the_handshake,
     the_group_policy_decides_the_handshake,
+    logging_out_closes_the_sessions_open_connections_at_once,
 );
 
 async fn a_foreign_origin_is_refused_at_the_handshake(app: TestApp) {
@@ -144,4 +145,28 @@ async fn the_group_policy_decides_the_handshake(app: TestApp) {
     // Reading is not writing: an account without a membership may not send.
     let error = outsider.refused("Mag ik meepraten?", "o-1").await;
     assert_eq!(error["error"], "membership_required", "{error}");
+}
+
+async fn logging_out_closes_the_sessions_open_connections_at_once(app: TestApp) {
+    let (cast, room) = meeting(&app, "chat-uitloggen", "closed").await;
+    let mut member = Client::join(&app, &room, &cast.member).await;
+    let mut second_tab = Client::join(&app, &room, &cast.member).await;
+    let mut leader = Client::join(&app, &room, &cast.leader).await;
+    assert_eq!(member.say("Tot straks", "m-1").await["seq"], 1);
+    let logout = reqwest::Client::new()
+        .delete(format!("{}/api/v1/sessions/current", app.address))
+        .bearer_auth(&cast.member)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(logout.status(), 204);
+    // "The token is dead everywhere": its open connections too, not at their next send.
+    for tab in [&mut member, &mut second_tab] {
+        assert_eq!(tab.closed().await, (4003, "logged_out".to_string()));
+    }
+    // Someone else's connection goes on.
+    assert_eq!(leader.say("Fijne avond", "l-1").await["seq"], 2);
+    // And the dead token opens nothing.
+    let (status, code) = refused(&app, &room, Some(&cast.member), "").await;
+    assert!(status == 401 || status == 403, "{status} {code}");
 }

@@ -30,6 +30,9 @@ pub struct Client {
     pub stream: Stream,
     /// Every frame received so far, in order (the first is `ready`).
     pub seen: Vec<Value>,
+    /// Who is present, as the presence frames so far say (the whole list once, then what
+    /// changed), leaders first, then by name, as a client shows it.
+    pub present: Vec<Value>,
 }
 
 /// How long a test waits for a frame that should come.
@@ -72,6 +75,7 @@ impl Client {
         let mut client = Client {
             stream,
             seen: vec![],
+            present: vec![],
         };
         client.next_of("ready").await;
         Ok(client)
@@ -140,9 +144,32 @@ impl Client {
                 Ok(_) => continue,
                 Err(_) => return None,
             };
+            if frame["type"] == "presence" {
+                self.fold_presence(&frame);
+            }
             self.seen.push(frame.clone());
             return Some(frame);
         }
+    }
+
+    fn fold_presence(&mut self, frame: &Value) {
+        let list = |key: &str| frame[key].as_array().cloned().unwrap_or_default();
+        if frame.get("present").is_some() {
+            self.present = list("present");
+        } else {
+            let left = list("left");
+            let joined = list("joined");
+            self.present
+                .retain(|p| !left.contains(&p["id"]) && !joined.iter().any(|j| j["id"] == p["id"]));
+            self.present.extend(joined);
+        }
+        let key = |p: &Value| {
+            (
+                !p["leader"].as_bool().unwrap(),
+                p["name"].as_str().unwrap().to_string(),
+            )
+        };
+        self.present.sort_by_key(key);
     }
 
     /// The next frame of `kind`, skipping others.

@@ -24,6 +24,28 @@ async fn instance_admin_creates_steunpunten_and_appoints_staff(app: TestApp) {
         .send_json(Method::POST, "/api/v1/steunpunten", &admin, Some(&body))
         .await;
     assert_eq!(created.status(), 201);
+    let created: serde_json::Value = created.json().await.unwrap();
+    assert_eq!(created["time_zone"], "Europe/Amsterdam", "the default zone");
+    // A steunpunt elsewhere reads its groups' meeting times in its own zone.
+    let caribbean = json!({"slug": "regio-bonaire", "name": "Steunpunt Bonaire",
+                           "crisis_text": "Bel 113.", "time_zone": "America/Kralendijk"});
+    let made = app
+        .send_json(
+            Method::POST,
+            "/api/v1/steunpunten",
+            &admin,
+            Some(&caribbean),
+        )
+        .await;
+    assert_eq!(made.status(), 201);
+    let made: serde_json::Value = made.json().await.unwrap();
+    assert_eq!(made["time_zone"], "America/Kralendijk");
+    let nowhere = json!({"slug": "regio-mars", "name": "Steunpunt Mars",
+                         "crisis_text": "Bel 113.", "time_zone": "Mars/Olympus_Mons"});
+    let refused = app
+        .send_json(Method::POST, "/api/v1/steunpunten", &admin, Some(&nowhere))
+        .await;
+    assert_error(refused, 422, "invalid_time_zone").await;
     let again = app
         .send_json(Method::POST, "/api/v1/steunpunten", &admin, Some(&body))
         .await;
