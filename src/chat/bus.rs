@@ -408,6 +408,15 @@ fn event_room(event: &Event) -> Option<&str> {
 /// Starts this process's chat background work: the listener on PostgreSQL (waiting until it
 /// listens, so nothing committed after start-up is missed) and the upkeep.
 pub async fn start(state: &Arc<AppState>) -> Vec<tokio::task::JoinHandle<()>> {
+    // Alive before any connection's presence counts.
+    let process = state.chat.bus.process_id.clone();
+    if let Err(e) = state
+        .db
+        .run(move |conn| presence::refresh(conn, &process))
+        .await
+    {
+        tracing::warn!(error = %e, "chat presence could not start");
+    }
     let mut tasks = vec![tokio::spawn(upkeep(state.clone()))];
     if let crate::db::Backend::Postgres { url } = state.db.backend() {
         let (ready, listening) = tokio::sync::oneshot::channel();

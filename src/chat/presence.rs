@@ -1,14 +1,15 @@
 //! Who is in a room now: one row per open connection, written by the process that holds it,
 //! so that every process can tell its clients who is present. A row goes when its connection
-//! closes; a process that stopped without saying so leaves rows that are ignored once they
-//! are stale (their process refreshes its rows every minute) and then purged.
+//! closes; a process that stopped without saying so leaves rows that are ignored once its
+//! own row in `chat_processes` is stale (a process refreshes that one row every minute) and
+//! then purged.
 
 use bytestring::ByteString;
 use diesel::prelude::*;
 
 use super::{Participant, ServerFrame};
 use crate::db::DbConnection;
-use crate::db::schema::{memberships, room_presence};
+use crate::db::schema::{chat_processes, memberships, room_presence};
 use crate::error::AppError;
 use crate::time;
 
@@ -57,14 +58,29 @@ pub fn remove(conn: &mut DbConnection, connection_id: &str) -> Result<(), AppErr
     Ok(())
 }
 
-/// Marks this process's rows fresh and purges the rows of processes that are gone.
+/// Says this process is alive (its one row in `chat_processes`), and purges the presence of
+/// processes that are gone. One row per process, not one per connection: refreshing ten
+/// thousand connections' rows every minute rewrote (and kept in every database connection's
+/// cache) pages that idle connections never need.
 pub fn refresh(conn: &mut DbConnection, process_id: &str) -> Result<(), AppError> {
     let now = time::now();
-    diesel::update(room_presence::table.filter(room_presence::process_id.eq(process_id)))
-        .set(room_presence::seen_at.eq(now))
+    let touched = diesel::update(chat_processes::table.find(process_id))
+        .set(chat_processes::seen_at.eq(now))
         .execute(conn)?;
-    diesel::delete(room_presence::table.filter(room_presence::seen_at.lt(now - STALE_SECS)))
+    if touched == 0 {
+        diesel::insert_into(chat_processes::table)
+            .values((
+                chat_processes::process_id.eq(process_id),
+                chat_processes::seen_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    diesel::delete(chat_processes::table.filter(chat_processes::seen_at.lt(now - STALE_SECS)))
         .execute(conn)?;
+    diesel::delete(room_presence::table.filter(diesel::dsl::not(
+        room_presence::process_id.eq_any(chat_processes::table.select(chat_processes::process_id)),
+    )))
+    .execute(conn)?;
     Ok(())
 }
 
@@ -72,6 +88,7 @@ pub fn refresh(conn: &mut DbConnection, process_id: &str) -> Result<(), AppError
 pub fn forget_process(conn: &mut DbConnection, process_id: &str) -> Result<(), AppError> {
     diesel::delete(room_presence::table.filter(room_presence::process_id.eq(process_id)))
         .execute(conn)?;
+    diesel::delete(chat_processes::table.find(process_id)).execute(conn)?;
     Ok(())
 }
 
@@ -84,7 +101,13 @@ pub fn list(conn: &mut DbConnection, room_id: &str) -> Result<Vec<Participant>, 
             memberships::table.on(memberships::id.nullable().eq(room_presence::membership_id)),
         )
         .filter(room_presence::room_id.eq(room_id))
-        .filter(room_presence::seen_at.ge(time::now() - STALE_SECS))
+        .filter(
+            room_presence::process_id.eq_any(
+                chat_processes::table
+                    .filter(chat_processes::seen_at.ge(time::now() - STALE_SECS))
+                    .select(chat_processes::process_id),
+            ),
+        )
         .order(room_presence::connection_id)
         .select((
             room_presence::connection_id,

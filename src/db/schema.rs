@@ -256,6 +256,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    chat_processes (process_id) {
+        process_id -> Text,
+        seen_at -> BigInt,
+    }
+}
+
 diesel::joinable!(rooms -> groups (group_id));
 diesel::joinable!(messages -> rooms (room_id));
 diesel::joinable!(room_presence -> rooms (room_id));
@@ -289,5 +296,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     rooms,
     messages,
     room_sanctions,
-    room_presence
+    room_presence,
+    chat_processes
 );
