@@ -153,7 +153,9 @@ pub fn facts_for(
 }
 
 /// Loads a room, its group's facts and the asker's standing in it. A missing room is a 404,
-/// like a hidden group's; so is a leaders-only room to whoever may not see it.
+/// like a hidden group's. Whether the asker may read it is the policy's to say, on the
+/// facts loaded here: a leaders-only room is refused (403 `forbidden`) to everyone but the
+/// group's leaders.
 pub fn load(
     conn: &mut DbConnection,
     room_id: &str,
