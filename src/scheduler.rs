@@ -51,11 +51,29 @@ pub fn jobs(state: &AppState) -> Vec<Job> {
             }),
         },
         Job {
+            name: "give freed memory back",
+            every: Duration::from_secs(60),
+            run: Arc::new(|_: &AppState| give_freed_memory_back()),
+        },
+        Job {
             name: "forget idle rate-limit keys",
             every: Duration::from_secs(300),
             run: Arc::new(|state: &AppState| state.limits.forget_idle()),
         },
     ]
+}
+
+/// Hands the allocator's free pages back to the operating system. glibc returns memory only
+/// from the top of each heap; what a burst (10,000 chat connections arriving, their presence
+/// lists and history pages) freed in the middle stays resident, interleaved with what the
+/// connections keep: about 7 MiB of 215 after 10,000 arrivals. `malloc_trim` releases those
+/// whole free pages of every arena (a few milliseconds once a minute, on the blocking pool).
+fn give_freed_memory_back() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks the allocator's own free lists; 0 keeps no padding.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// The running jobs; dropping it does not stop them, [`Scheduler::stop`] does.

@@ -149,6 +149,11 @@ pub async fn handshake(
         settings.outbound_queue,
         settings.max_connections_per_room,
     )?;
+    // What the connection keeps, it keeps in copies made here, on the worker: the originals
+    // came from a blocking thread's heap, where they would pin pages among the handshake's
+    // freed temporaries (presence lists, history pages) for as long as the connection lives,
+    // and those pages could never go back to the operating system.
+    let (session, room) = (session.clone(), ra.view.clone());
     let conn = Conn {
         state: state.into_inner(),
         room_id,
@@ -158,7 +163,7 @@ pub async fn handshake(
         last_seq: since,
         room_last_seq: ra.room.last_seq,
         names,
-        room: ra.view,
+        room,
     };
     actix_web::rt::spawn(run(conn, you, sub, socket, stream));
     Ok(response)
