@@ -151,8 +151,8 @@ pub async fn handshake(
     )?;
     // What the connection keeps, it keeps in copies made here, on the worker: the originals
     // came from a blocking thread's heap, where they would pin pages among the handshake's
-    // freed temporaries (presence lists, history pages) for as long as the connection lives,
-    // and those pages could never go back to the operating system.
+    // freed temporaries for as long as the connection lives. (Measured, this moved little:
+    // see benches/RESULTS.md, scenario 1 spot checks.)
     let (session, room) = (session.clone(), ra.view.clone());
     let conn = Conn {
         state: state.into_inner(),
