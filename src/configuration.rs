@@ -102,10 +102,16 @@ impl SessionSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RetentionSettings {
-    pub purge_interval_minutes: u64,
+    pub purge_interval_seconds: u64,
     pub inactive_account_days: u32,
     pub declined_request_days: u32,
     pub modlog_days: u32,
+    pub held_post_days: u32,
+    /// SQLite: how often (seconds) the write-ahead log is truncated, so that deleted text
+    /// leaves the files (the privacy page promises within five minutes).
+    pub scrub_interval_seconds: u64,
+    /// How long a new group keeps forum posts (its leaders change it, within the bound).
+    pub default_post_days: u32,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize)]
@@ -258,8 +264,14 @@ impl Settings {
         if self.sessions.idle_timeout_minutes == 0 || self.sessions.absolute_timeout_days == 0 {
             return invalid("sessions: timeouts must be at least 1");
         }
-        if self.retention.purge_interval_minutes == 0 {
-            return invalid("retention.purge_interval_minutes must be at least 1");
+        if self.retention.purge_interval_seconds == 0 {
+            return invalid("retention.purge_interval_seconds must be at least 1");
+        }
+        if !(1..=300).contains(&self.retention.scrub_interval_seconds) {
+            return invalid("retention.scrub_interval_seconds must be 1 to 300");
+        }
+        if self.retention.default_post_days == 0 || self.retention.default_post_days > 36_500 {
+            return invalid("retention.default_post_days must be 1 to 36500");
         }
         if !(self.limits.scale.is_finite() && self.limits.scale > 0.0) {
             return invalid("limits.scale must be a positive number");

@@ -5,6 +5,8 @@
 //! by hand. On PostgreSQL, one process purges at a time (an advisory lock).
 
 use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use crate::accounts;
 use crate::configuration::Settings;
@@ -14,6 +16,86 @@ use crate::error::AppError;
 use crate::groups::{invites, members, modlog, requests};
 use crate::sessions;
 use crate::time;
+
+/// How long a group keeps what is written in it (its leaders choose, within
+/// [`RetentionBounds`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+pub struct GroupRetention {
+    /// Forum posts are deleted this many days after they were written.
+    pub post_days: i32,
+    /// Posts in a pinned topic: this many days.
+    pub pinned_days: i32,
+    /// Chat messages are deleted this many hours after the meeting session they were sent in
+    /// (in a room that is always open: after they were sent). A room may keep them shorter.
+    pub chat_hours: i32,
+}
+
+/// The longest a group of this steunpunt may keep content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetentionBounds {
+    pub post_days_max: i32,
+    pub chat_hours_max: i32,
+}
+
+/// A leader's change to the group's retention; absent fields stay as they are.
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionChange {
+    /// 1 to the steunpunt's bound (days).
+    #[schema(minimum = 1)]
+    pub post_days: Option<u32>,
+    /// 1 to the steunpunt's bound (days).
+    #[schema(minimum = 1)]
+    pub pinned_days: Option<u32>,
+    /// 1 to the steunpunt's bound (hours).
+    #[schema(minimum = 1)]
+    pub chat_hours: Option<u32>,
+}
+
+impl RetentionChange {
+    pub fn is_empty(&self) -> bool {
+        self.post_days.is_none() && self.pinned_days.is_none() && self.chat_hours.is_none()
+    }
+
+    /// The group's retention after the change, if it stays within `bounds`.
+    pub fn applied(
+        &self,
+        now: GroupRetention,
+        bounds: RetentionBounds,
+    ) -> Result<GroupRetention, AppError> {
+        let within = |field: &str, value: Option<u32>, old: i32, max: i32, unit: &str| match value {
+            None => Ok(old),
+            Some(v) if v >= 1 && i64::from(v) <= i64::from(max) => Ok(v as i32),
+            Some(_) => Err(AppError::invalid(
+                "retention_out_of_bounds",
+                format!("{field} must be 1 to {max} {unit}: the steunpunt's bound."),
+            )),
+        };
+        Ok(GroupRetention {
+            post_days: within(
+                "post_days",
+                self.post_days,
+                now.post_days,
+                bounds.post_days_max,
+                "days",
+            )?,
+            pinned_days: within(
+                "pinned_days",
+                self.pinned_days,
+                now.pinned_days,
+                bounds.post_days_max,
+                "days",
+            )?,
+            chat_hours: within(
+                "chat_hours",
+                self.chat_hours,
+                now.chat_hours,
+                bounds.chat_hours_max,
+                "hours",
+            )?,
+        })
+    }
+}
 
 /// Serialises purges when several processes share one PostgreSQL database.
 pub const PURGE_LOCK_KEY: i64 = 0x006b_7269_6e67_0001;
@@ -31,6 +113,8 @@ pub struct PurgeReport {
     pub modlog_lines: usize,
     /// Notice-board announcements past their end.
     pub expired_announcements: usize,
+    /// Forum posts past their group's retention, and held posts nobody decided on.
+    pub forum_posts: usize,
     /// Chat messages past their room's retention, and room sanctions past their end.
     pub chat_messages: usize,
     pub ended_room_sanctions: usize,
@@ -42,6 +126,9 @@ pub fn purge_blocking(db: &Db, settings: &Settings) -> Result<PurgeReport, AppEr
         .exclusive(PURGE_LOCK_KEY, |conn| purge_in(conn, settings))?
         .unwrap_or_default();
     db.checkpoint_blocking().map_err(AppError::internal)?;
+    if report.ran {
+        db.vacuum_content_blocking().map_err(AppError::internal)?;
+    }
     Ok(report)
 }
 
@@ -54,6 +141,7 @@ fn purge_in(conn: &mut DbConnection, settings: &Settings) -> Result<PurgeReport,
     let spent_invites = invites::purge_spent(conn)?;
     let modlog_lines = modlog::purge(conn, retention.modlog_days)?;
     let expired_announcements = crate::forum::announcements::purge_expired(conn)?;
+    let forum_posts = crate::forum::erasure::purge_expired(conn, retention.held_post_days)?;
     let chat_messages = crate::chat::erasure::purge_expired(conn)?;
     let ended_room_sanctions = crate::chat::moderation::purge_ended(conn)?;
     let cutoff = time::days_ago(retention.inactive_account_days);
@@ -75,7 +163,51 @@ fn purge_in(conn: &mut DbConnection, settings: &Settings) -> Result<PurgeReport,
         spent_invites,
         modlog_lines,
         expired_announcements,
+        forum_posts,
         chat_messages,
         ended_room_sanctions,
     })
+}
+
+/// When the group's oldest forum post and oldest chat message go (unix seconds), as the
+/// purge will find them: what its leaders' page shows. `None`: nothing waits.
+pub fn first_to_go(
+    conn: &mut DbConnection,
+    group: &crate::groups::model::Group,
+) -> Result<(Option<i64>, Option<i64>), AppError> {
+    use crate::db::schema::{messages, posts, rooms, topics};
+    let day = 86_400;
+    let oldest = |conn: &mut DbConnection, pinned: bool| -> Result<Option<i64>, AppError> {
+        Ok(posts::table
+            .inner_join(topics::table)
+            .filter(posts::group_id.eq(&group.id))
+            .filter(topics::pinned.eq(pinned))
+            .select(diesel::dsl::min(posts::created_at))
+            .first::<Option<i64>>(conn)?)
+    };
+    let post = [
+        oldest(conn, false)?.map(|t| t + i64::from(group.post_retention_days) * day),
+        oldest(conn, true)?.map(|t| t + i64::from(group.pinned_retention_days) * day),
+    ]
+    .into_iter()
+    .flatten()
+    .min();
+    // A message's clock starts when its meeting session ends (when it was sent, in a room
+    // that is always open).
+    let per_room: Vec<(i32, Option<i64>)> = rooms::table
+        .inner_join(messages::table)
+        .filter(rooms::group_id.eq(&group.id))
+        .group_by((rooms::id, rooms::retention_hours))
+        .select((
+            rooms::retention_hours,
+            diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::BigInt>>(
+                "MIN(COALESCE(messages.session_ends_at, messages.sent_at))",
+            ),
+        ))
+        .load(conn)?;
+    let message = per_room
+        .into_iter()
+        .filter_map(|(hours, start)| Some(start? + i64::from(hours) * 3600))
+        .min();
+    Ok((post, message))
 }

@@ -17,7 +17,7 @@ pub struct Job {
 
 /// The jobs a serving process runs.
 pub fn jobs(state: &AppState) -> Vec<Job> {
-    let purge_every = Duration::from_secs(state.settings.retention.purge_interval_minutes * 60);
+    let purge_every = Duration::from_secs(state.settings.retention.purge_interval_seconds);
     vec![
         Job {
             name: "retention purge",
@@ -32,6 +32,9 @@ pub fn jobs(state: &AppState) -> Vec<Job> {
                         invites = report.spent_invites,
                         modlog = report.modlog_lines,
                         announcements = report.expired_announcements,
+                        posts = report.forum_posts,
+                        messages = report.chat_messages,
+                        room_sanctions = report.ended_room_sanctions,
                         "retention purge done"
                     ),
                     Ok(_) => tracing::info!("retention purge runs in another process"),
@@ -47,6 +50,19 @@ pub fn jobs(state: &AppState) -> Vec<Job> {
             run: Arc::new(|state: &AppState| {
                 if let Err(e) = state.db.checkpoint_passive_blocking() {
                     tracing::warn!(error = %e, "checkpoint failed");
+                }
+            }),
+        },
+        Job {
+            // SQLite: what was deleted (by a member, a leader or the purge) is overwritten in
+            // the database file at once (`secure_delete`), but its old page stays in `-wal`
+            // until the log is truncated: so it is, every minute by default, within the
+            // five minutes the privacy page promises.
+            name: "scrub the write-ahead log",
+            every: Duration::from_secs(state.settings.retention.scrub_interval_seconds),
+            run: Arc::new(|state: &AppState| {
+                if let Err(e) = state.db.checkpoint_blocking() {
+                    tracing::warn!(error = %e, "truncating checkpoint failed");
                 }
             }),
         },

@@ -216,6 +216,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             Group(A::MakeMoreClosed),
             Group(A::SetAccessFreely),
             Group(A::ProposeMoreOpen),
+            Group(A::SetRetention),
         ],
         groups::update,
     );

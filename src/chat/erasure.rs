@@ -133,19 +133,26 @@ pub fn erase(
     Ok(())
 }
 
-/// Messages past their room's retention are deleted (retention).
+/// Messages past their room's retention are deleted: `retention_hours` after the meeting
+/// session they were sent in ended (in a room that is always open, after they were sent).
 pub fn purge_expired(conn: &mut DbConnection) -> Result<usize, AppError> {
     let now = time::now();
-    // Per room: older than its own retention. Rooms are few; one statement each.
+    // Per room, by its own retention. Rooms are few; one statement each.
     let rooms: Vec<(String, i32)> = rooms::table
         .select((rooms::id, rooms::retention_hours))
         .load(conn)?;
     let mut gone = 0;
     for (room, hours) in rooms {
+        let cutoff = now - i64::from(hours) * 3600;
         gone += diesel::delete(
-            messages::table
-                .filter(messages::room_id.eq(&room))
-                .filter(messages::sent_at.lt(now - i64::from(hours) * 3600)),
+            messages::table.filter(messages::room_id.eq(&room)).filter(
+                messages::session_ends_at
+                    .lt(cutoff)
+                    .or(messages::session_ends_at
+                        .is_null()
+                        .and(messages::sent_at.lt(cutoff))
+                        .nullable()),
+            ),
         )
         .execute(conn)?;
     }

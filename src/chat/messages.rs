@@ -97,6 +97,7 @@ struct NewMessage<'a> {
     client_msg_id: Option<&'a str>,
     body_html: &'a str,
     sent_at: i64,
+    session_ends_at: Option<i64>,
 }
 
 /// Stores a message (checked at the edge: `body` by [`checked_body`], `client_msg_id` by
@@ -227,6 +228,8 @@ fn store(
             client_msg_id,
             body_html: html.as_str(),
             sent_at: now,
+            // Retention counts from the end of the meeting session it was said in.
+            session_ends_at: ra.room.opening(&ra.access.group, now).closes_at,
         })
         .execute(conn)?;
     let (name, kind) = forum::author(

@@ -242,8 +242,8 @@ pub struct NewRoom {
     /// in the steunpunt's time zone; empty or absent for a room that is always open.
     #[serde(default)]
     pub schedule: String,
-    /// Hours a message is kept (1 to `chat.max_retention_hours`; default
-    /// `chat.default_retention_hours`).
+    /// Hours a message is kept after its meeting session (1 to the group's
+    /// `retention.chat_hours`, which is also the default).
     pub retention_hours: Option<u32>,
     /// Seconds between two messages of one member (0 to 600).
     #[serde(default)]
@@ -275,6 +275,33 @@ fn retention(state: &AppState, hours: u32) -> Result<i32, AppError> {
         ));
     }
     Ok(hours as i32)
+}
+
+/// A room's retention: as asked, or else the group's; never longer than the group's.
+fn within_group(asked: Option<i32>, group: &Group) -> Result<i32, AppError> {
+    match asked {
+        None => Ok(group.chat_retention_hours),
+        Some(hours) if hours <= group.chat_retention_hours => Ok(hours),
+        Some(_) => Err(AppError::invalid(
+            "retention_out_of_bounds",
+            format!(
+                "retention_hours must be 1 to {}: the group keeps messages no longer.",
+                group.chat_retention_hours
+            ),
+        )),
+    }
+}
+
+/// The group now keeps messages at most `hours`: its rooms keep them no longer.
+pub fn cap_retention(conn: &mut DbConnection, group_id: &str, hours: i32) -> Result<(), AppError> {
+    diesel::update(
+        rooms::table
+            .filter(rooms::group_id.eq(group_id))
+            .filter(rooms::retention_hours.gt(hours)),
+    )
+    .set(rooms::retention_hours.eq(hours))
+    .execute(conn)?;
+    Ok(())
 }
 
 fn slow_mode(secs: u32) -> Result<i32, AppError> {
@@ -322,14 +349,15 @@ pub async fn create(
         name: name(&new.name)?,
         leaders_only: new.leaders_only,
         schedule: checked_schedule(&new.schedule)?,
-        retention_hours: retention(
-            state,
-            new.retention_hours
-                .unwrap_or(state.settings.chat.default_retention_hours),
-        )?,
+        // Set below, within what the group keeps.
+        retention_hours: 0,
         slow_mode_secs: slow_mode(new.slow_mode_secs)?,
         created_at: time::now(),
     };
+    let asked = new
+        .retention_hours
+        .map(|h| retention(state, h))
+        .transpose()?;
     let id = row.id.clone();
     let slug = slug.to_string();
     let session = session.clone();
@@ -357,6 +385,7 @@ pub async fn create(
         diesel::insert_into(rooms::table)
             .values(NewRoomRow {
                 group_id: access.group.id.clone(),
+                retention_hours: within_group(asked, &access.group)?,
                 ..row
             })
             .execute(conn)?;
@@ -410,7 +439,10 @@ pub async fn change(
             .set((
                 rooms::name.eq(name.unwrap_or(ra.room.name.clone())),
                 rooms::schedule.eq(schedule.unwrap_or(ra.room.schedule.clone())),
-                rooms::retention_hours.eq(retention.unwrap_or(ra.room.retention_hours)),
+                rooms::retention_hours.eq(match retention {
+                    Some(asked) => within_group(Some(asked), &ra.access.group)?,
+                    None => ra.room.retention_hours,
+                }),
                 rooms::slow_mode_secs.eq(slow.unwrap_or(ra.room.slow_mode_secs)),
                 rooms::locked.eq(change.locked.unwrap_or(ra.room.locked)),
             ))

@@ -35,6 +35,8 @@ diesel::table! {
         crisis_text -> Text,
         created_on -> Text,
         time_zone -> Text,
+        post_retention_days_max -> Integer,
+        chat_retention_hours_max -> Integer,
     }
 }
 
@@ -68,6 +70,9 @@ diesel::table! {
         premoderation -> Text,
         premoderation_posts -> Integer,
         hold_guest_posts -> Bool,
+        post_retention_days -> Integer,
+        pinned_retention_days -> Integer,
+        chat_retention_hours -> Integer,
     }
 }
 
@@ -232,6 +237,7 @@ diesel::table! {
         client_msg_id -> Nullable<Text>,
         body_html -> Text,
         sent_at -> BigInt,
+        session_ends_at -> Nullable<BigInt>,
     }
 }
 

@@ -188,3 +188,53 @@ pub fn erase(
         .execute(conn)?;
     Ok(())
 }
+
+/// Forum posts past their group's retention are deleted for real (`remove_post`: a topic
+/// goes with its last post, and reports with their post): `post_retention_days` after they
+/// were written, `pinned_retention_days` in a pinned topic, and a held post no leader
+/// decided on after `held_days`. Rejection notices nobody dismissed go after `held_days`.
+pub fn purge_expired(conn: &mut DbConnection, held_days: u32) -> Result<usize, AppError> {
+    use crate::db::schema::groups;
+    let now = time::now();
+    let day = 86_400;
+    let held_cutoff = now - i64::from(held_days) * day;
+    let kept: Vec<(String, i32, i32)> = groups::table
+        .select((
+            groups::id,
+            groups::post_retention_days,
+            groups::pinned_retention_days,
+        ))
+        .load(conn)?;
+    let mut gone = 0;
+    for (group, days, pinned_days) in kept {
+        let (cutoff, pinned_cutoff) = (
+            now - i64::from(days) * day,
+            now - i64::from(pinned_days) * day,
+        );
+        let expired: Vec<String> = posts::table
+            .inner_join(topics::table)
+            .filter(posts::group_id.eq(&group))
+            .filter(
+                topics::pinned
+                    .eq(false)
+                    .and(posts::created_at.lt(cutoff))
+                    .or(topics::pinned
+                        .eq(true)
+                        .and(posts::created_at.lt(pinned_cutoff)))
+                    .or(posts::state
+                        .eq(PostState::Held)
+                        .and(posts::created_at.lt(held_cutoff))),
+            )
+            .select(posts::id)
+            .load(conn)?;
+        for id in &expired {
+            super::remove_post(conn, id, false)?;
+        }
+        gone += expired.len();
+    }
+    diesel::delete(
+        post_rejections::table.filter(post_rejections::created_on.lt(time::days_ago(held_days))),
+    )
+    .execute(conn)?;
+    Ok(gone)
+}

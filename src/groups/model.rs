@@ -33,6 +33,8 @@ text_enum! {
     }
 }
 
+pub use crate::retention::{GroupRetention, RetentionBounds};
+
 /// A group as read, with what its pages need of its steunpunt.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = groups)]
@@ -55,6 +57,17 @@ pub struct Group {
     pub premoderation: crate::forum::PremoderationMode,
     pub premoderation_posts: i32,
     pub hold_guest_posts: bool,
+    /// Forum posts are kept this many days (those in a pinned topic `pinned_retention_days`).
+    pub post_retention_days: i32,
+    pub pinned_retention_days: i32,
+    /// Chat messages are kept this many hours after their meeting session (its rooms keep
+    /// no longer).
+    pub chat_retention_hours: i32,
+    /// The steunpunt's bounds on the three above.
+    #[diesel(select_expression = steunpunten::post_retention_days_max)]
+    pub post_retention_days_max: i32,
+    #[diesel(select_expression = steunpunten::chat_retention_hours_max)]
+    pub chat_retention_hours_max: i32,
     #[diesel(select_expression = steunpunten::slug)]
     pub steunpunt_slug: String,
     #[diesel(select_expression = steunpunten::name)]
@@ -85,6 +98,9 @@ pub struct NewGroupRow {
     pub join_policy: JoinPolicy,
     pub listed: bool,
     pub house_rules: String,
+    pub post_retention_days: i32,
+    pub pinned_retention_days: i32,
+    pub chat_retention_hours: i32,
 }
 
 impl Group {
@@ -119,6 +135,25 @@ impl Group {
             mode: self.mode,
             join_policy: (self.mode == Mode::Closed).then_some(self.join_policy),
             listed: self.listed,
+            retention: self.retention(),
+        }
+    }
+
+    pub fn retention(&self) -> GroupRetention {
+        GroupRetention {
+            post_days: self.post_retention_days,
+            pinned_days: self.pinned_retention_days,
+            chat_hours: self.chat_retention_hours,
+        }
+    }
+
+    /// What the steunpunt allows, within what the instance allows.
+    pub fn retention_bounds(&self, settings: &crate::configuration::Settings) -> RetentionBounds {
+        RetentionBounds {
+            post_days_max: self.post_retention_days_max,
+            chat_hours_max: self
+                .chat_retention_hours_max
+                .min(settings.chat.max_retention_hours as i32),
         }
     }
 }
@@ -141,6 +176,8 @@ pub struct DirectoryEntry {
     /// How a closed group is joined; absent for other modes.
     pub join_policy: Option<JoinPolicy>,
     pub listed: bool,
+    /// How long the group keeps what is written in it.
+    pub retention: GroupRetention,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -51,6 +51,7 @@ text_enum! {
         AnnouncementPosted = "announcement_posted",
         AnnouncementRemoved = "announcement_removed",
         PremoderationChanged = "premoderation_changed",
+        RetentionChanged = "retention_changed",
         RoomCreated = "room_created",
         RoomChanged = "room_changed",
         RoomLocked = "room_locked",

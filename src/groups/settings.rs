@@ -15,6 +15,7 @@ use crate::db::schema::{access_proposals, groups, steunpunten};
 use crate::error::AppError;
 use crate::markdown::SanitizedHtml;
 use crate::policy::{self, AccessSettings, Action, JoinPolicy, Mode, Openness, SteunpuntAction};
+use crate::retention::RetentionChange;
 use crate::secrets;
 use crate::sessions::Session;
 use crate::state::AppState;
@@ -110,15 +111,23 @@ pub async fn create(
         (_, policy) => policy.unwrap_or(JoinPolicy::Approval),
     };
     let session = session.clone();
+    let chat_hours = state.settings.chat.default_retention_hours as i32;
+    let post_days = state.settings.retention.default_post_days as i32;
     state
         .db
         .write(move |conn| {
-            let steunpunt_id: String = steunpunten::table
+            let (steunpunt_id, post_max, chat_max): (String, i32, i32) = steunpunten::table
                 .filter(steunpunten::slug.eq(&new.steunpunt))
-                .select(steunpunten::id)
+                .select((
+                    steunpunten::id,
+                    steunpunten::post_retention_days_max,
+                    steunpunten::chat_retention_hours_max,
+                ))
                 .first(conn)
                 .optional()?
                 .ok_or_else(AppError::not_found)?;
+            // The instance's defaults, within what the steunpunt allows.
+            let (post_days, chat_hours) = (post_days.min(post_max), chat_hours.min(chat_max));
             let actor = crate::steunpunten::actor(conn, Some(&steunpunt_id), Some(&session))?;
             policy::decide_steunpunt(&actor, SteunpuntAction::CreateGroup).require()?;
             let row = NewGroupRow {
@@ -137,6 +146,9 @@ pub async fn create(
                 join_policy,
                 listed: new.listed,
                 house_rules: rules,
+                post_retention_days: post_days,
+                pinned_retention_days: post_days,
+                chat_retention_hours: chat_hours,
             };
             diesel::insert_into(groups::table)
                 .values(&row)
@@ -192,6 +204,8 @@ pub struct GroupChange {
     pub mode: Option<Mode>,
     pub join_policy: Option<JoinPolicy>,
     pub listed: Option<bool>,
+    /// How long the group keeps posts and messages (leaders; within the steunpunt's bounds).
+    pub retention: Option<RetentionChange>,
 }
 
 impl GroupChange {
@@ -232,6 +246,9 @@ struct GroupColumns {
     mode: Option<Mode>,
     join_policy: Option<JoinPolicy>,
     listed: Option<bool>,
+    post_retention_days: Option<i32>,
+    pinned_retention_days: Option<i32>,
+    chat_retention_hours: Option<i32>,
 }
 
 impl GroupColumns {
@@ -293,6 +310,8 @@ pub async fn update(
         house_rules: checked("house_rules", &change.house_rules, 0, HOUSE_RULES_MAX, true)?,
         ..Default::default()
     };
+    let retention = change.retention.filter(|r| !r.is_empty());
+    let settings = state.settings.clone();
     access::writing(state, session, slug, None, move |conn, access| {
         access.check(Action::ViewGroup)?;
         let old = access.group.access_settings();
@@ -307,10 +326,24 @@ pub async fn update(
         if change.house_rules.is_some() {
             access.check(Action::EditHouseRules)?;
         }
+        let kept = match retention {
+            Some(retention) => {
+                access.check(Action::SetRetention)?;
+                let group = &access.group;
+                let kept =
+                    retention.applied(group.retention(), group.retention_bounds(&settings))?;
+                columns.post_retention_days = Some(kept.post_days);
+                columns.pinned_retention_days = Some(kept.pinned_days);
+                columns.chat_retention_hours = Some(kept.chat_hours);
+                Some(kept)
+            }
+            None => None,
+        };
         let step = access_step(access, new)?;
         if matches!(step, AccessStep::Keep)
             && !change.touches_directory()
             && change.house_rules.is_none()
+            && kept.is_none()
         {
             // Nothing to change: still, only those who may change something get an answer.
             access.check(Action::MakeMoreClosed)?;
@@ -331,6 +364,11 @@ pub async fn update(
         }
         if rules_changed {
             modlog::record(conn, &group_id, ModlogAction::HouseRulesChanged, None, None)?;
+        }
+        if let Some(kept) = kept {
+            // The group's chat retention bounds its rooms': none keeps longer.
+            crate::chat::rooms::cap_retention(conn, &group_id, kept.chat_hours)?;
+            modlog::record(conn, &group_id, ModlogAction::RetentionChanged, None, None)?;
         }
         let proposal = match step {
             AccessStep::Keep => None,

@@ -66,6 +66,8 @@ struct AccountPage {
     can_manage_instance: bool,
     notice: Option<String>,
     error: Option<String>,
+    /// When an account unused since its last use would be erased, in words.
+    unused_erasure: String,
 }
 
 #[derive(Deserialize)]
@@ -303,6 +305,10 @@ async fn account_page(
     let layout = Layout::new(req, state, true);
     let notice = notice.map(|key| layout.t.get(key).to_string());
     let error = error.map(|e| message(&layout, e));
+    let unused_erasure = layout.t.get("account.unused_erasure").replace(
+        "{days}",
+        &state.settings.retention.inactive_account_days.to_string(),
+    );
     render(
         status,
         &AccountPage {
@@ -317,6 +323,7 @@ async fn account_page(
             .is_allowed(),
             notice,
             error,
+            unused_erasure,
         },
     )
 }

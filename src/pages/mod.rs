@@ -174,7 +174,10 @@ async fn privacy(
             "{declined_days}",
             &s.retention.declined_request_days.to_string(),
         )
-        .replace("{modlog_days}", &s.retention.modlog_days.to_string());
+        .replace("{modlog_days}", &s.retention.modlog_days.to_string())
+        .replace("{post_days}", &s.retention.default_post_days.to_string())
+        .replace("{chat_hours}", &s.chat.default_retention_hours.to_string())
+        .replace("{held_days}", &s.retention.held_post_days.to_string());
     render(StatusCode::OK, &PrivacyPage { layout, how_long })
 }
 

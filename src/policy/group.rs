@@ -42,10 +42,12 @@ pub enum Action {
     /// Lead the forum: pin, lock, hide, review, the notice board (per post and topic:
     /// `forum::decide_on_content`).
     ModerateContent,
+    /// Choose how long the group keeps posts and messages (within the steunpunt's bounds).
+    SetRetention,
 }
 
 impl Action {
-    pub const EVERY: [Action; 26] = [
+    pub const EVERY: [Action; 27] = [
         Action::SeeInDirectory,
         Action::ViewGroup,
         Action::ReadContent,
@@ -72,6 +74,7 @@ impl Action {
         Action::AppointLeader,
         Action::ViewLeaders,
         Action::ModerateContent,
+        Action::SetRetention,
     ];
 
     /// The snake_case name the API and the access table use.
@@ -156,7 +159,8 @@ pub fn decide(actor: &Actor, group: &GroupFacts, action: Action) -> Decision {
         | Action::ModerateMembers
         | Action::EditHouseRules
         | Action::AcceptProposal
-        | Action::ModerateContent => Decision::allowed_if(leader),
+        | Action::ModerateContent
+        | Action::SetRetention => Decision::allowed_if(leader),
         Action::MakeMoreClosed | Action::SeeProposal => {
             Decision::allowed_if(leader || actor.steunpunt_admin)
         }

@@ -44,7 +44,7 @@ ACTIONS = [
     "decide_join_request", "manage_invites", "moderate_members", "edit_house_rules",
     "make_more_closed", "set_access_freely", "propose_more_open", "accept_proposal",
     "see_proposal", "edit_directory_entry", "appoint_leader", "view_leaders",
-    "moderate_content",
+    "moderate_content", "set_retention",
 ]
 # Actions whose outcome can depend on the group's stage get a row per stage.
 STAGED = {"set_access_freely", "propose_more_open", "accept_proposal", "make_more_closed"}
@@ -141,7 +141,7 @@ def outcome(role, mode, policy, listed, stage, action):
         return "A" if member else "F"
     if action in ("view_modlog", "view_join_requests", "decide_join_request",
                   "manage_invites", "moderate_members", "edit_house_rules",
-                  "accept_proposal", "moderate_content"):
+                  "accept_proposal", "moderate_content", "set_retention"):
         return "A" if leader else "F"
     if action in ("make_more_closed", "see_proposal"):
         return "A" if leader or sp_admin else "F"

@@ -144,7 +144,9 @@ impl TestDatabase {
         }
     }
 
-    /// Every row of every table, as text (to search for what must not be stored).
+    /// What the database's files hold (SQLite: every byte of the database and its `-wal`
+    /// and `-shm`), or what a backup of it would (PostgreSQL: `pg_dump`), to search for
+    /// what must not be stored.
     pub fn dump(&self) -> Vec<u8> {
         match self.backend {
             Backend::Sqlite => {
@@ -158,32 +160,17 @@ impl TestDatabase {
                 bytes
             }
             Backend::Postgres => {
-                #[derive(QueryableByName)]
-                struct Row {
-                    #[diesel(sql_type = diesel::sql_types::Text)]
-                    text: String,
-                }
-                let mut conn = PgConnection::establish(&self.url).unwrap();
-                let tables: Vec<Row> = diesel::sql_query(
-                    "SELECT table_name::text AS text FROM information_schema.tables \
-                     WHERE table_schema = 'public'",
-                )
-                .load(&mut conn)
-                .unwrap();
-                let mut out = String::new();
-                for table in tables {
-                    let rows: Vec<Row> = diesel::sql_query(format!(
-                        "SELECT row_to_json(t)::text AS text FROM \"{}\" t",
-                        table.text
-                    ))
-                    .load(&mut conn)
-                    .unwrap();
-                    for row in rows {
-                        out.push_str(&row.text);
-                        out.push('\n');
-                    }
-                }
-                out.into_bytes()
+                // What a backup of the database would hold: `pg_dump`, as an operator runs it.
+                let out = std::process::Command::new("pg_dump")
+                    .args(["--no-owner", "--dbname", &self.url])
+                    .output()
+                    .expect("pg_dump runs (postgresql-client)");
+                assert!(
+                    out.status.success(),
+                    "pg_dump: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                out.stdout
             }
         }
     }

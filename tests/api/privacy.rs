@@ -214,6 +214,7 @@ async fn deleted_text_is_gone(backend: Backend) {
         "privacy_applicant",
         "privacy_leaver",
         "privacy_erased",
+        "privacy_writer",
     ] {
         post(
             "/api/v1/accounts",
@@ -232,6 +233,10 @@ async fn deleted_text_is_gone(backend: Backend) {
     assert_eq!(joined.status(), 201);
 
     const INTRODUCTION: &str = "PLANTED-INTRODUCTION: ik drink te veel sinds mijn scheiding";
+    const ERASED_POST: &str = "PLANTED-ERASED-POST: wat ik schreef voor ik ging";
+    const DELETED_POST: &str = "PLANTED-DELETED-POST: toch maar niet";
+    const REJECTED_POST: &str = "PLANTED-REJECTED-POST: dit hoort hier niet";
+    const EXPIRED_MESSAGE: &str = "PLANTED-EXPIRED-MESSAGE: tot volgende week";
     const REASON: &str = "PLANTED-REASON: deze groep past niet";
     let applicant = login("privacy_applicant", PASSWORD).await;
     post(
@@ -275,7 +280,7 @@ async fn deleted_text_is_gone(backend: Backend) {
     let code: Value = post(
         "/api/v1/groups/privacy-groep/invites",
         Some(&leader),
-        json!({"max_uses": 2}),
+        json!({"max_uses": 3}),
     )
     .await
     .json()
@@ -299,6 +304,83 @@ async fn deleted_text_is_gone(backend: Backend) {
         json!({"display_name": "PlantedErased", "invite_code": code["code"], "accept_house_rules": true}),
     )
     .await;
+    // The erased account wrote a topic first; its erasure deletes what it wrote.
+    post(
+        "/api/v1/groups/privacy-groep/topics",
+        Some(&erased),
+        json!({"title": "Van mij", "body": ERASED_POST}),
+    )
+    .await;
+    // A leader's own post, deleted by its author.
+    let own: Value = post(
+        "/api/v1/groups/privacy-groep/topics",
+        Some(&leader),
+        json!({"title": "Even iets", "body": DELETED_POST}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let removed = http
+        .delete(format!(
+            "{base}/api/v1/posts/{}",
+            own["post_id"].as_str().unwrap()
+        ))
+        .bearer_auth(&leader)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(removed.status(), 204);
+    // A held post a leader rejects.
+    let premoderated = http
+        .put(format!("{base}/api/v1/groups/privacy-groep/premoderation"))
+        .bearer_auth(&leader)
+        .json(&json!({"mode": "all", "first_posts": 1, "hold_guest_posts": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(premoderated.status(), 200);
+    let writer = login("privacy_writer", PASSWORD).await;
+    post(
+        "/api/v1/groups/privacy-groep/members",
+        Some(&writer),
+        json!({"display_name": "Schrijver", "invite_code": code["code"], "accept_house_rules": true}),
+    )
+    .await;
+    let held: Value = post(
+        "/api/v1/groups/privacy-groep/topics",
+        Some(&writer),
+        json!({"title": "Wacht", "body": REJECTED_POST}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(held["held"], true, "{held}");
+    let rejected = post(
+        &format!("/api/v1/posts/{}/review", held["post_id"].as_str().unwrap()),
+        Some(&leader),
+        json!({"approve": false, "reason": "Past hier niet."}),
+    )
+    .await;
+    assert!(rejected.status().is_success(), "{}", rejected.status());
+    // A chat message, then its retention runs out (the room keeps messages 1 hour; the
+    // message is made two hours old) and `kring purge` runs.
+    let room: Value = post(
+        "/api/v1/groups/privacy-groep/rooms",
+        Some(&leader),
+        json!({"name": "Avond", "retention_hours": 1}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let room = room["id"].as_str().unwrap().to_string();
+    let mut chat = crate::chat::Client::open(&base, &room, &[crate::chat::bearer(&leader)], "")
+        .await
+        .unwrap();
+    let said = chat.say(EXPIRED_MESSAGE, "m-1").await;
+    drop(chat);
     let gone = http
         .delete(format!("{base}/api/v1/me"))
         .bearer_auth(&erased)
@@ -308,7 +390,39 @@ async fn deleted_text_is_gone(backend: Backend) {
         .unwrap();
     assert_eq!(gone.status(), 204);
 
+    // What other members and the public read of the group afterwards.
+    let mut visible = String::new();
+    for path in [
+        "/api/v1/groups/privacy-groep/topics",
+        "/api/v1/groups/privacy-groep/members",
+        "/api/v1/groups/privacy-groep",
+        "/g/privacy-groep",
+        "/g/privacy-groep/forum",
+    ] {
+        let response = http
+            .get(format!("{base}{path}"))
+            .bearer_auth(&writer)
+            .send()
+            .await
+            .unwrap();
+        visible.push_str(&response.text().await.unwrap());
+    }
     let log = server.stop();
+    let id = said["id"].as_str().unwrap().to_string();
+    let settings = kring::configuration::Settings::for_tests(&db.url);
+    tokio::task::spawn_blocking(move || {
+        use diesel::prelude::*;
+        use kring::db::schema::messages;
+        let db = kring::db::Db::connect(&settings.database).unwrap();
+        diesel::update(messages::table.find(&id))
+            .set(messages::sent_at.eq(kring::time::now() - 2 * 3600))
+            .execute(&mut *db.get_blocking().unwrap())
+            .unwrap();
+    })
+    .await
+    .unwrap();
+    let (ok, purged) = crate::helpers::run_kring(db.dir.path(), &env, &["purge"], "");
+    assert!(ok, "{purged}");
     let stored = String::from_utf8_lossy(&db.dump()).to_string();
     assert!(
         stored.contains("privacy_leader"),
@@ -320,12 +434,18 @@ async fn deleted_text_is_gone(backend: Backend) {
         ("name of a member who left", "PlantedLeaver"),
         ("name of an erased account's membership", "PlantedErased"),
         ("erased account's login name", "privacy_erased"),
+        ("erased account's post", ERASED_POST),
+        ("post deleted by its author", DELETED_POST),
+        ("rejected held post", REJECTED_POST),
+        ("chat message past its retention", EXPIRED_MESSAGE),
     ] {
         assert!(
             !stored.contains(text),
             "{what} is still in the {backend:?} database"
         );
         assert!(!log.contains(text), "{what} is in the log");
+        assert!(!visible.contains(text), "{what} is shown to other members");
+        eprintln!("looked for the {what}: gone ({backend:?})");
     }
 }
 

@@ -9,7 +9,9 @@ use crate::helpers::{TestApp, test_settings};
 backend_tests!(
     expired_sessions_and_inactive_accounts_are_purged,
     unread_declines_expire,
-    one_process_purges_at_a_time
+    one_process_purges_at_a_time,
+    leaders_set_retention_within_the_steunpunts_bounds,
+    posts_and_messages_past_their_retention_are_purged
 );
 
 /// On PostgreSQL, processes share one database: a purge that finds another one running
@@ -143,4 +145,371 @@ async fn expired_sessions_and_inactive_accounts_are_purged(app: TestApp) {
     assert_eq!(codes, 16, "its recovery codes went with it");
     assert_eq!(app.get("/api/v1/me", &stale_token).await.status(), 401);
     assert_eq!(app.get("/api/v1/me", &live_token).await.status(), 200);
+}
+
+/// Runs `work` on a connection of its own, then one purge; the purge's report.
+async fn backdated_purge(
+    app: &TestApp,
+    work: impl FnOnce(&mut kring::db::DbConnection) + Send + 'static,
+) -> kring::retention::PurgeReport {
+    let settings = test_settings(&app.db);
+    tokio::task::spawn_blocking(move || {
+        let db = kring::db::Db::connect(&settings.database).unwrap();
+        work(&mut db.get_blocking().unwrap());
+        kring::retention::purge_blocking(&db, &settings).unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+async fn patch_group(
+    app: &TestApp,
+    token: &str,
+    slug: &str,
+    body: serde_json::Value,
+) -> reqwest::Response {
+    app.send_json(
+        reqwest::Method::PATCH,
+        &format!("/api/v1/groups/{slug}"),
+        token,
+        Some(&body),
+    )
+    .await
+}
+
+async fn leaders_set_retention_within_the_steunpunts_bounds(app: TestApp) {
+    use crate::helpers::assert_error;
+    let cast = crate::forum::Cast::new(&app).await;
+    cast.group(&app, "bewaar", "registered", None, true).await;
+    // A new group keeps what the configuration says, and says so.
+    let group = app.read_ok(None, "/api/v1/groups/bewaar").await;
+    assert_eq!(
+        group["retention"],
+        serde_json::json!({"post_days": 365, "pinned_days": 365, "chat_hours": 24}),
+        "{group}"
+    );
+    let room = crate::chat::room(
+        &app,
+        &cast.leader,
+        "bewaar",
+        serde_json::json!({"name": "Avond"}),
+    )
+    .await;
+    // Only leaders choose, and only within the steunpunt's bounds (730 days, 720 hours).
+    let change =
+        serde_json::json!({"retention": {"post_days": 30, "pinned_days": 400, "chat_hours": 12}});
+    assert_error(
+        patch_group(&app, &cast.member, "bewaar", change.clone()).await,
+        403,
+        "forbidden",
+    )
+    .await;
+    assert_error(
+        patch_group(&app, &cast.staff, "bewaar", change.clone()).await,
+        403,
+        "forbidden",
+    )
+    .await;
+    for too_long in [
+        serde_json::json!({"retention": {"post_days": 731}}),
+        serde_json::json!({"retention": {"pinned_days": 0}}),
+        serde_json::json!({"retention": {"chat_hours": 721}}),
+    ] {
+        assert_error(
+            patch_group(&app, &cast.leader, "bewaar", too_long).await,
+            422,
+            "retention_out_of_bounds",
+        )
+        .await;
+    }
+    let changed = patch_group(&app, &cast.leader, "bewaar", change).await;
+    assert_eq!(changed.status(), 200);
+    let changed: serde_json::Value = changed.json().await.unwrap();
+    assert_eq!(
+        changed["retention"],
+        serde_json::json!({"post_days": 30, "pinned_days": 400, "chat_hours": 12})
+    );
+    // The group's chat retention bounds its rooms: the room kept 24 hours, now 12; a room
+    // may keep shorter, never longer.
+    let shown = app
+        .read_ok(Some(&cast.member), &format!("/api/v1/rooms/{room}"))
+        .await;
+    assert_eq!(shown["retention_hours"], 12, "{shown}");
+    let longer = app
+        .send_json(
+            reqwest::Method::POST,
+            "/api/v1/groups/bewaar/rooms",
+            &cast.leader,
+            Some(&serde_json::json!({"name": "Lang", "retention_hours": 13})),
+        )
+        .await;
+    assert_error(longer, 422, "retention_out_of_bounds").await;
+    // Members read it on the group's page, in plain words; the change is in the log.
+    let page = app
+        .browser()
+        .get(app.url("/g/bewaar"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(
+            "Forumberichten blijven 30 dagen staan (in een vastgezet onderwerp 400 dagen)"
+        ),
+        "{page}"
+    );
+    assert!(
+        page.contains("Chatberichten verdwijnen 12 uur na afloop"),
+        "{page}"
+    );
+    let log = app
+        .read_ok(Some(&cast.leader), "/api/v1/groups/bewaar/modlog")
+        .await;
+    assert!(log.to_string().contains("retention_changed"), "{log}");
+    // Leaders change it on their page too, and read there when the oldest post goes.
+    app.published(&cast.member, "bewaar", "Eerste", "Een begin.")
+        .await;
+    let leaders = app
+        .browser()
+        .get(app.url("/g/bewaar/beheer"))
+        .bearer_auth(&cast.leader)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(leaders.contains("id=\"post_days\""), "{leaders}");
+    assert!(
+        leaders.contains("Het oudste forumbericht verdwijnt rond"),
+        "{leaders}"
+    );
+    let saved = app
+        .browser()
+        .post(app.url("/g/bewaar/beheer/bewaren"))
+        .bearer_auth(&cast.leader)
+        .form(&[
+            ("post_days", "60"),
+            ("pinned_days", "90"),
+            ("chat_hours", "6"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), 303);
+    let group = app.read_ok(None, "/api/v1/groups/bewaar").await;
+    assert_eq!(
+        group["retention"],
+        serde_json::json!({"post_days": 60, "pinned_days": 90, "chat_hours": 6})
+    );
+}
+
+async fn posts_and_messages_past_their_retention_are_purged(app: TestApp) {
+    use kring::db::schema::{messages, posts, topics};
+    let cast = crate::forum::Cast::new(&app).await;
+    cast.group(&app, "vergaan", "registered", None, true).await;
+    let change =
+        serde_json::json!({"retention": {"post_days": 10, "pinned_days": 100, "chat_hours": 2}});
+    assert_eq!(
+        patch_group(&app, &cast.leader, "vergaan", change)
+            .await
+            .status(),
+        200
+    );
+    // An old topic whose opening post expires while its reply stays; a pinned topic that
+    // keeps longer; a held post nobody decided on.
+    let (old_topic, old_post) = app
+        .published(
+            &cast.member,
+            "vergaan",
+            "Oud onderwerp",
+            "Tekst die vergaat VERGAAN_OUD",
+        )
+        .await;
+    let reply = app
+        .replied(&cast.leader, &old_topic, "Antwoord dat blijft")
+        .await;
+    let (pinned, pinned_post) = app
+        .published(&cast.leader, "vergaan", "Vast", "Vastgezette tekst")
+        .await;
+    let pin = app
+        .send_json(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/topics/{pinned}"),
+            &cast.leader,
+            Some(&serde_json::json!({"pinned": true})),
+        )
+        .await;
+    assert_eq!(pin.status(), 200, "{}", pin.text().await.unwrap());
+    app.premoderate(
+        &cast.leader,
+        "vergaan",
+        serde_json::json!({"mode": "all", "first_posts": 1, "hold_guest_posts": true}),
+    )
+    .await;
+    let held = app
+        .reply(
+            Some(&cast.member),
+            &old_topic,
+            "Wacht op een begeleider VERGAAN_HELD",
+        )
+        .await;
+    let (_, held_post) = app.written(held, true).await;
+    // A chat message in an always-open room: its clock starts when it was sent.
+    let room = crate::chat::room(
+        &app,
+        &cast.leader,
+        "vergaan",
+        serde_json::json!({"name": "Open"}),
+    )
+    .await;
+    let mut client = crate::chat::Client::join(&app, &room, &cast.member).await;
+    let old_message = client.say("Gezegd en vergaan VERGAAN_CHAT", "c-1").await;
+    let new_message = client.say("Net gezegd", "c-2").await;
+    drop(client);
+    let day = 86_400;
+    let now = kring::time::now();
+    let ids = (old_post.clone(), pinned_post.clone(), held_post.clone());
+    let old_id = old_message["id"].as_str().unwrap().to_string();
+    let report = backdated_purge(&app, move |conn| {
+        let (old_post, pinned_post, held_post) = ids;
+        for (id, age) in [
+            (&old_post, 11 * day),
+            (&pinned_post, 50 * day),
+            (&held_post, 31 * day),
+        ] {
+            diesel::update(posts::table.find(id))
+                .set(posts::created_at.eq(now - age))
+                .execute(conn)
+                .unwrap();
+        }
+        diesel::update(messages::table.find(&old_id))
+            .set(messages::sent_at.eq(now - 3 * 3600))
+            .execute(conn)
+            .unwrap();
+    })
+    .await;
+    assert_eq!(
+        report.forum_posts, 2,
+        "the old post and the held one: {report:?}"
+    );
+    assert_eq!(report.chat_messages, 1, "{report:?}");
+    let left = app.db.rows_in("posts");
+    let left: Vec<&str> = left.iter().map(|p| p["id"].as_str().unwrap()).collect();
+    assert!(
+        left.contains(&reply.as_str()) && left.contains(&pinned_post.as_str()),
+        "{left:?}"
+    );
+    assert!(
+        !left.contains(&old_post.as_str()) && !left.contains(&held_post.as_str()),
+        "{left:?}"
+    );
+    // The topic stays with its reply; the room keeps the new message.
+    assert_eq!(app.db.rows_in("topics").len(), 2);
+    let _ = topics::table;
+    let messages_left = app.db.rows_in("messages");
+    assert_eq!(messages_left.len(), 1);
+    assert_eq!(messages_left[0]["id"], new_message["id"]);
+    // And the text is gone from every byte of the database files (SQLite; on PostgreSQL
+    // from every live row), once the write-ahead log is truncated.
+    app.checkpoint().await;
+    let dump = String::from_utf8_lossy(&app.db.dump()).to_string();
+    for sentinel in ["VERGAAN_OUD", "VERGAAN_HELD", "VERGAAN_CHAT"] {
+        assert!(!dump.contains(sentinel), "{sentinel} survived the purge");
+    }
+}
+
+mod scheduled {
+    use super::*;
+
+    backend_tests!(
+        settings = every_second;
+        the_scheduler_purges_on_time,
+        deleted_text_leaves_the_files_while_the_server_runs
+    );
+
+    fn every_second(settings: &mut kring::configuration::Settings) {
+        settings.retention.purge_interval_seconds = 1;
+        settings.retention.scrub_interval_seconds = 1;
+    }
+
+    /// A post its author deletes is gone from every byte of the database files (SQLite:
+    /// the file and `-wal`; PostgreSQL: a dump) while the server keeps running.
+    async fn deleted_text_leaves_the_files_while_the_server_runs(app: TestApp) {
+        const SENTINEL: &str = "WEG-UIT-DE-BESTANDEN-4711";
+        let cast = crate::forum::Cast::new(&app).await;
+        cast.group(&app, "wissen", "registered", None, true).await;
+        let (_, post) = app
+            .published(
+                &cast.member,
+                "wissen",
+                "Even iets",
+                &format!("Tekst {SENTINEL}"),
+            )
+            .await;
+        let stored = String::from_utf8_lossy(&app.db.dump()).contains(SENTINEL);
+        assert!(stored, "sanity: the post is in the files first");
+        let removed = app
+            .call(
+                reqwest::Method::DELETE,
+                &format!("/api/v1/posts/{post}"),
+                Some(&cast.member),
+                None,
+            )
+            .await;
+        assert_eq!(removed.status(), 204);
+        let start = std::time::Instant::now();
+        while String::from_utf8_lossy(&app.db.dump()).contains(SENTINEL) {
+            assert!(
+                start.elapsed().as_secs() < 15,
+                "the deleted post is still in the files"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        }
+    }
+
+    /// With a short interval the scheduler purges by itself: a post past its group's
+    /// retention is gone within seconds, without `kring purge`.
+    async fn the_scheduler_purges_on_time(app: TestApp) {
+        use kring::db::schema::posts;
+        let cast = crate::forum::Cast::new(&app).await;
+        cast.group(&app, "vlug", "registered", None, true).await;
+        let change = serde_json::json!({"retention": {"post_days": 1}});
+        assert_eq!(
+            patch_group(&app, &cast.leader, "vlug", change)
+                .await
+                .status(),
+            200
+        );
+        let (_, post) = app
+            .published(&cast.member, "vlug", "Kort", "Niet voor lang")
+            .await;
+        let settings = test_settings(&app.db);
+        let id = post.clone();
+        tokio::task::spawn_blocking(move || {
+            let db = kring::db::Db::connect(&settings.database).unwrap();
+            let mut conn = db.get_blocking().unwrap();
+            diesel::update(posts::table.find(&id))
+                .set(posts::created_at.eq(kring::time::now() - 2 * 86_400))
+                .execute(&mut *conn)
+                .unwrap();
+        })
+        .await
+        .unwrap();
+        let start = std::time::Instant::now();
+        while app
+            .db
+            .rows_in("posts")
+            .iter()
+            .any(|p| p["id"] == post.as_str())
+        {
+            assert!(
+                start.elapsed().as_secs() < 15,
+                "the scheduler did not purge in 15 s"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    }
 }

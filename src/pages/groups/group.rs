@@ -33,6 +33,8 @@ struct GroupPage {
     layout: Layout,
     card: Card,
     house_rules: SanitizedHtml,
+    /// How long the group keeps what is written in it, in words.
+    retention: String,
     has_house_rules: bool,
     me: Option<OwnMembership>,
     own_request: Option<OwnRequest>,
@@ -170,9 +172,10 @@ async fn group_page(
         rooms,
         may_create_room,
         room_error,
-        default_retention_hours: state.settings.chat.default_retention_hours,
+        default_retention_hours: access.group.chat_retention_hours.max(1) as u32,
         card: card(layout.t, access.group.entry()),
         house_rules: access.group.house_rules_html(),
+        retention: retention_words(layout.t, access.group.retention()),
         has_house_rules: !access.group.house_rules.trim().is_empty(),
         me: access.membership.as_ref().map(|m| m.own()),
         join_form: !settled
@@ -533,4 +536,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         &[Group(A::ListMembers)],
         members,
     );
+}
+
+/// The group's retention as its page says it.
+pub(crate) fn retention_words(
+    t: &crate::i18n::Catalogue,
+    kept: crate::retention::GroupRetention,
+) -> String {
+    t.get("group.retention")
+        .replace("{post_days}", &kept.post_days.to_string())
+        .replace("{pinned_days}", &kept.pinned_days.to_string())
+        .replace("{chat_hours}", &kept.chat_hours.to_string())
 }

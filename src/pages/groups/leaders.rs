@@ -38,6 +38,13 @@ struct LeadersPage {
     log: Vec<LogLine>,
     /// "I'm worried" reports waiting in the review queue.
     worried: i64,
+    retention: crate::retention::GroupRetention,
+    bounds: crate::retention::RetentionBounds,
+    /// The group's retention in the words its members read.
+    retention_words: String,
+    /// When the oldest forum post and the oldest chat message will go, if any wait.
+    post_goes: Option<String>,
+    message_goes: Option<String>,
 }
 
 /// A modlog entry with its action in the visitor's language.
@@ -106,6 +113,7 @@ struct LeadersData {
     proposal: Option<ProposalView>,
     log: Vec<ModlogEntry>,
     worried: i64,
+    first_to_go: (Option<i64>, Option<i64>),
 }
 
 async fn leaders_page(
@@ -124,6 +132,7 @@ async fn leaders_page(
                 proposal: settings::proposal(conn, access)?,
                 log: modlog::list(conn, access)?,
                 worried: crate::forum::reports::worried_count(conn, access)?,
+                first_to_go: crate::retention::first_to_go(conn, &access.group)?,
                 access: access.clone(),
             })
         })
@@ -151,6 +160,12 @@ async fn leaders_page(
                 proposal: data.proposal.map(|p| proposal_line(t, p)),
                 log: log_lines(t, data.log),
                 worried: data.worried,
+                retention: group.retention(),
+                bounds: group.retention_bounds(&state.settings),
+                retention_words: super::group::retention_words(t, group.retention()),
+                // The day (UTC); the purge runs every few minutes within it.
+                post_goes: data.first_to_go.0.map(day),
+                message_goes: data.first_to_go.1.map(day),
                 layout,
             },
         ))
@@ -352,6 +367,42 @@ async fn house_rules(
 }
 
 #[derive(Deserialize)]
+struct RetentionForm {
+    post_days: String,
+    pinned_days: String,
+    chat_hours: String,
+}
+
+async fn retention(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    PageSession(session): PageSession,
+    slug: web::Path<String>,
+    form: web::Form<RetentionForm>,
+) -> HttpResponse {
+    let form = form.into_inner();
+    let number = |field: &str, raw: &str| {
+        raw.trim().parse::<u32>().map_err(|_| {
+            AppError::invalid("invalid_field", format!("{field} must be a whole number."))
+        })
+    };
+    let result = async {
+        let change = GroupChange {
+            retention: Some(crate::retention::RetentionChange {
+                post_days: Some(number("post_days", &form.post_days)?),
+                pinned_days: Some(number("pinned_days", &form.pinned_days)?),
+                chat_hours: Some(number("chat_hours", &form.chat_hours)?),
+            }),
+            ..Default::default()
+        };
+        groups::update(&state, &session, &slug, change).await?;
+        Ok(see_other(&format!("/g/{slug}/beheer#retention")))
+    }
+    .await;
+    or_error_page(&req, &state, true, result)
+}
+
+#[derive(Deserialize)]
 struct AccessForm {
     mode: String,
     join_policy: Option<String>,
@@ -498,6 +549,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     routes::add(
         cfg,
         M::POST,
+        "/g/{slug}/beheer/bewaren",
+        &[Group(A::SetRetention)],
+        retention,
+    );
+    routes::add(
+        cfg,
+        M::POST,
         "/g/{slug}/toegang",
         &[
             Group(A::MakeMoreClosed),
@@ -520,4 +578,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         &[Group(A::SeeProposal)],
         drop_proposal,
     );
+}
+
+/// A unix time as its day, "2026-12-01" (UTC).
+fn day(unix: i64) -> String {
+    crate::time::rfc3339(unix).chars().take(10).collect()
 }
