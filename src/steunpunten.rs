@@ -2,6 +2,8 @@
 //! first start from `[steunpunt]` in the configuration.
 
 use diesel::prelude::*;
+use serde::Deserialize;
+use utoipa::ToSchema;
 
 use crate::configuration::SteunpuntSettings;
 use crate::db::DbConnection;
@@ -111,12 +113,116 @@ pub struct NewSteunpunt {
     pub time_zone: Option<String>,
 }
 
-#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema, Queryable, Selectable)]
+#[diesel(table_name = steunpunten)]
 pub struct SteunpuntView {
     pub slug: String,
     pub name: String,
     pub crisis_text: String,
     pub time_zone: String,
+    /// The longest its groups may keep forum posts (days) and chat messages (hours).
+    pub post_retention_days_max: i32,
+    pub chat_retention_hours_max: i32,
+}
+
+/// A steunpunt admin's change to the steunpunt; absent fields stay as they are.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SteunpuntChange {
+    /// An IANA time zone, e.g. "Europe/Amsterdam": chat schedules are read in it.
+    pub time_zone: Option<String>,
+    /// 1 to 3650 days. Groups that keep posts longer are brought down to it at once.
+    #[schema(minimum = 1, maximum = 3650)]
+    pub post_retention_days_max: Option<u32>,
+    /// 1 to `chat.max_retention_hours` hours. Groups and rooms that keep messages longer
+    /// are brought down to it at once.
+    #[schema(minimum = 1)]
+    pub chat_retention_hours_max: Option<u32>,
+}
+
+/// A steunpunt admin changes the steunpunt's time zone or its retention bounds; its groups
+/// and rooms that kept content longer than a new bound keep it no longer from now on.
+pub async fn update(
+    state: &crate::state::AppState,
+    session: &crate::sessions::Session,
+    slug: &str,
+    change: SteunpuntChange,
+) -> Result<SteunpuntView, AppError> {
+    use crate::db::schema::{groups, rooms};
+    let time_zone = change
+        .time_zone
+        .as_deref()
+        .map(checked_time_zone)
+        .transpose()?;
+    let bound = |field: &str, value: Option<u32>, max: u32| match value {
+        Some(v) if v == 0 || v > max => Err(AppError::invalid(
+            "invalid_field",
+            format!("{field} must be 1 to {max}."),
+        )),
+        other => Ok(other.map(|v| v as i32)),
+    };
+    let post_max = bound(
+        "post_retention_days_max",
+        change.post_retention_days_max,
+        3650,
+    )?;
+    let chat_max = bound(
+        "chat_retention_hours_max",
+        change.chat_retention_hours_max,
+        state.settings.chat.max_retention_hours,
+    )?;
+    let (slug, session) = (slug.to_string(), session.clone());
+    state
+        .db
+        .write(move |conn| {
+            let id: String = steunpunten::table
+                .filter(steunpunten::slug.eq(&slug))
+                .select(steunpunten::id)
+                .first(conn)
+                .optional()?
+                .ok_or_else(AppError::not_found)?;
+            let actor = actor(conn, Some(&id), Some(&session))?;
+            decide_steunpunt(&actor, SteunpuntAction::ChangeSettings).require()?;
+            if let Some(tz) = &time_zone {
+                diesel::update(steunpunten::table.find(&id))
+                    .set(steunpunten::time_zone.eq(tz))
+                    .execute(conn)?;
+            }
+            let own = groups::table
+                .filter(groups::steunpunt_id.eq(&id))
+                .select(groups::id);
+            if let Some(max) = post_max {
+                diesel::update(steunpunten::table.find(&id))
+                    .set(steunpunten::post_retention_days_max.eq(max))
+                    .execute(conn)?;
+                diesel::update(groups::table.filter(groups::steunpunt_id.eq(&id)))
+                    .filter(groups::post_retention_days.gt(max))
+                    .set(groups::post_retention_days.eq(max))
+                    .execute(conn)?;
+                diesel::update(groups::table.filter(groups::steunpunt_id.eq(&id)))
+                    .filter(groups::pinned_retention_days.gt(max))
+                    .set(groups::pinned_retention_days.eq(max))
+                    .execute(conn)?;
+            }
+            if let Some(max) = chat_max {
+                diesel::update(steunpunten::table.find(&id))
+                    .set(steunpunten::chat_retention_hours_max.eq(max))
+                    .execute(conn)?;
+                diesel::update(groups::table.filter(groups::steunpunt_id.eq(&id)))
+                    .filter(groups::chat_retention_hours.gt(max))
+                    .set(groups::chat_retention_hours.eq(max))
+                    .execute(conn)?;
+                diesel::update(rooms::table.filter(rooms::group_id.eq_any(own)))
+                    .filter(rooms::retention_hours.gt(max))
+                    .set(rooms::retention_hours.eq(max))
+                    .execute(conn)?;
+            }
+            Ok(steunpunten::table
+                .find(&id)
+                .select(SteunpuntView::as_select())
+                .first(conn)?)
+        })
+        .await
 }
 
 /// The policy's view of `session` for the steunpunt `steunpunt_id` (or the instance, for
@@ -194,12 +300,10 @@ pub async fn create(
                         created_on: time::today(),
                     })
                     .execute(conn)?;
-                Ok(SteunpuntView {
-                    slug: slug.clone(),
-                    name: name.clone(),
-                    crisis_text: crisis_text.clone(),
-                    time_zone: time_zone.clone(),
-                })
+                Ok(steunpunten::table
+                    .filter(steunpunten::slug.eq(&slug))
+                    .select(SteunpuntView::as_select())
+                    .first(conn)?)
             })
         })
         .await
@@ -319,21 +423,8 @@ pub async fn all(
             decide_steunpunt(&actor, SteunpuntAction::ManageInstance).require()?;
             Ok(steunpunten::table
                 .order(steunpunten::name)
-                .select((
-                    steunpunten::slug,
-                    steunpunten::name,
-                    steunpunten::crisis_text,
-                    steunpunten::time_zone,
-                ))
-                .load::<(String, String, String, String)>(conn)?
-                .into_iter()
-                .map(|(slug, name, crisis_text, time_zone)| SteunpuntView {
-                    slug,
-                    name,
-                    crisis_text,
-                    time_zone,
-                })
-                .collect())
+                .select(SteunpuntView::as_select())
+                .load(conn)?)
         })
         .await
 }

@@ -38,6 +38,7 @@ use doc::CommonResponses;
         me::renew_recovery_codes,
         steunpunten::create,
         steunpunten::appoint_admin,
+        steunpunten::update,
         steunpunten::groups,
         steunpunten::create_staff,
         groups::directory,
@@ -176,6 +177,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         &v1("/steunpunten/{slug}/groups"),
         &[Steunpunt(S::Administer)],
         steunpunten::groups,
+    );
+    routes::add(
+        cfg,
+        M::PATCH,
+        &v1("/steunpunten/{slug}"),
+        &[Steunpunt(S::ChangeSettings)],
+        steunpunten::update,
     );
     routes::add(
         cfg,

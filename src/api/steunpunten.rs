@@ -9,7 +9,7 @@ use super::accounts::{Credentials, RecoveryCodes};
 use crate::error::{AppError, ErrorBody};
 use crate::groups::DirectoryEntry;
 use crate::state::AppState;
-use crate::steunpunten::{self, NewSteunpunt, SteunpuntView};
+use crate::steunpunten::{self, NewSteunpunt, SteunpuntChange, SteunpuntView};
 use crate::web::auth::Authenticated;
 
 /// Create a steunpunt (instance admin).
@@ -28,6 +28,28 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     let view = steunpunten::create(&state, &session, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(view))
+}
+
+/// Change the steunpunt's time zone or its groups' retention bounds (its admins). Groups and
+/// rooms that kept content longer than a new bound are brought down to it.
+#[utoipa::path(patch, path = "/api/v1/steunpunten/{slug}", operation_id = "change_steunpunt",
+    request_body = SteunpuntChange,
+    security(("bearer" = [])),
+    params(("slug" = String, Path, description = "The steunpunt's slug.")),
+    responses((status = 200, body = SteunpuntView, description = "Changed."),
+        (status = 403, body = ErrorBody, description = "`forbidden`: this steunpunt's admins \
+            only."),
+        (status = 404, body = ErrorBody, description = "`not_found`: no such steunpunt."),
+        (status = 422, body = ErrorBody, description = "`invalid_time_zone` or \
+            `invalid_field` (a bound out of range).")))]
+pub async fn update(
+    state: web::Data<AppState>,
+    Authenticated(session): Authenticated,
+    slug: web::Path<String>,
+    body: web::Json<SteunpuntChange>,
+) -> Result<HttpResponse, AppError> {
+    let view = steunpunten::update(&state, &session, &slug, body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(view))
 }
 
 #[derive(Deserialize, ToSchema)]

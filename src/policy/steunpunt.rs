@@ -14,16 +14,19 @@ pub enum SteunpuntAction {
     CreateGroup,
     /// See the steunpunt's own admin view (every group, listed or not).
     Administer,
+    /// Change the steunpunt's time zone and the bounds of its groups' retention.
+    ChangeSettings,
 }
 
 impl SteunpuntAction {
-    pub const EVERY: [SteunpuntAction; 6] = [
+    pub const EVERY: [SteunpuntAction; 7] = [
         SteunpuntAction::CreateSteunpunt,
         SteunpuntAction::ManageInstance,
         SteunpuntAction::CreateStaffAccount,
         SteunpuntAction::AppointSteunpuntAdmin,
         SteunpuntAction::CreateGroup,
         SteunpuntAction::Administer,
+        SteunpuntAction::ChangeSettings,
     ];
 }
 
@@ -46,7 +49,9 @@ pub fn decide_steunpunt(actor: &SteunpuntActor, action: SteunpuntAction) -> Deci
         | SteunpuntAction::ManageInstance
         | SteunpuntAction::CreateStaffAccount
         | SteunpuntAction::AppointSteunpuntAdmin => instance_admin,
-        SteunpuntAction::CreateGroup | SteunpuntAction::Administer => actor.admin_here,
+        SteunpuntAction::CreateGroup
+        | SteunpuntAction::Administer
+        | SteunpuntAction::ChangeSettings => actor.admin_here,
     })
 }
 

@@ -286,6 +286,7 @@ fn steunpunt_actions() {
         (AppointSteunpuntAdmin, "L", "F", "F", "F", "A"),
         (CreateGroup, "L", "F", "F", "A", "F"),
         (Administer, "L", "F", "F", "A", "F"),
+        (ChangeSettings, "L", "F", "F", "A", "F"),
     ];
     assert_eq!(table.len(), SteunpuntAction::EVERY.len());
     for (act, g, m, s, h, i) in table {

@@ -11,6 +11,7 @@ backend_tests!(
     unread_declines_expire,
     one_process_purges_at_a_time,
     leaders_set_retention_within_the_steunpunts_bounds,
+    the_steunpunt_sets_the_bounds,
     posts_and_messages_past_their_retention_are_purged
 );
 
@@ -512,4 +513,100 @@ mod scheduled {
             tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         }
     }
+}
+
+/// The steunpunt's admins set the bounds (and the time zone schedules are read in); a
+/// lower bound brings its groups and rooms down with it at once.
+async fn the_steunpunt_sets_the_bounds(app: TestApp) {
+    use crate::helpers::assert_error;
+    let cast = crate::forum::Cast::new(&app).await;
+    cast.group(&app, "grens", "registered", None, true).await;
+    let room = crate::chat::room(
+        &app,
+        &cast.leader,
+        "grens",
+        serde_json::json!({"name": "Avond", "retention_hours": 24}),
+    )
+    .await;
+    let patch = |token: String, body: serde_json::Value| {
+        let app = &app;
+        async move {
+            app.send_json(
+                reqwest::Method::PATCH,
+                "/api/v1/steunpunten/steunpunt",
+                &token,
+                Some(&body),
+            )
+            .await
+        }
+    };
+    let lower = serde_json::json!({"post_retention_days_max": 100, "chat_retention_hours_max": 6});
+    assert_error(
+        patch(cast.leader.clone(), lower.clone()).await,
+        403,
+        "forbidden",
+    )
+    .await;
+    assert_error(
+        patch(cast.member.clone(), lower.clone()).await,
+        403,
+        "forbidden",
+    )
+    .await;
+    assert_error(
+        patch(
+            cast.staff.clone(),
+            serde_json::json!({"time_zone": "Mars/Olympus"}),
+        )
+        .await,
+        422,
+        "invalid_time_zone",
+    )
+    .await;
+    assert_error(
+        patch(
+            cast.staff.clone(),
+            serde_json::json!({"chat_retention_hours_max": 0}),
+        )
+        .await,
+        422,
+        "invalid_field",
+    )
+    .await;
+    let changed = patch(cast.staff.clone(), lower).await;
+    assert_eq!(changed.status(), 200);
+    let changed: serde_json::Value = changed.json().await.unwrap();
+    assert_eq!(changed["post_retention_days_max"], 100, "{changed}");
+    assert_eq!(changed["chat_retention_hours_max"], 6, "{changed}");
+    let group = app.read_ok(None, "/api/v1/groups/grens").await;
+    assert_eq!(
+        group["retention"],
+        serde_json::json!({"post_days": 100, "pinned_days": 100, "chat_hours": 6}),
+        "{group}"
+    );
+    let shown = app
+        .read_ok(Some(&cast.member), &format!("/api/v1/rooms/{room}"))
+        .await;
+    assert_eq!(shown["retention_hours"], 6, "{shown}");
+    // Leaders choose within the new bound only.
+    assert_error(
+        patch_group(
+            &app,
+            &cast.leader,
+            "grens",
+            serde_json::json!({"retention": {"post_days": 101}}),
+        )
+        .await,
+        422,
+        "retention_out_of_bounds",
+    )
+    .await;
+    let tz = patch(
+        cast.staff.clone(),
+        serde_json::json!({"time_zone": "Europe/Brussels"}),
+    )
+    .await;
+    assert_eq!(tz.status(), 200);
+    let tz: serde_json::Value = tz.json().await.unwrap();
+    assert_eq!(tz["time_zone"], "Europe/Brussels");
 }
