@@ -17,6 +17,7 @@ mod operations;
 mod pages;
 mod policy_gaps;
 mod privacy;
+mod privacy_doc;
 mod retention;
 mod route_sweep;
 mod security;
