@@ -186,6 +186,7 @@ mod tests {
             "rate_limited",
             "busy",
             "origin_mismatch",
+            "retention_out_of_bounds",
         ] {
             assert_ne!(
                 Lang::Nl.catalogue().error(code),

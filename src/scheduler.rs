@@ -60,10 +60,10 @@ pub fn jobs(state: &AppState) -> Vec<Job> {
             // five minutes the privacy page promises.
             name: "scrub the write-ahead log",
             every: Duration::from_secs(state.settings.retention.scrub_interval_seconds),
-            run: Arc::new(|state: &AppState| {
-                if let Err(e) = state.db.checkpoint_blocking() {
-                    tracing::warn!(error = %e, "truncating checkpoint failed");
-                }
+            run: Arc::new(|state: &AppState| match state.db.scrub_blocking() {
+                Ok(true) => {}
+                Ok(false) => tracing::debug!("write-ahead log busy; it is truncated next time"),
+                Err(e) => tracing::warn!(error = %e, "truncating checkpoint failed"),
             }),
         },
         Job {

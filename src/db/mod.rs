@@ -116,6 +116,7 @@ impl ManageConnection for ConnectionManager {
                      PRAGMA secure_delete = ON;
                      PRAGMA synchronous = NORMAL;
                      PRAGMA wal_autocheckpoint = 0;
+                     PRAGMA journal_size_limit = 0;
                      PRAGMA cache_size = -{};",
                     self.busy_timeout_ms, SQLITE_CACHE_KIB
                 ))
@@ -230,6 +231,7 @@ pub fn on_unique_violation(
 pub struct Db {
     pool: Pool<ConnectionManager>,
     backend: Backend,
+    busy_timeout_ms: u32,
 }
 
 impl Db {
@@ -252,7 +254,11 @@ impl Db {
             .max_size(settings.pool_size)
             .connection_timeout(Duration::from_secs(10))
             .build(manager)?;
-        let db = Db { pool, backend };
+        let db = Db {
+            pool,
+            backend,
+            busy_timeout_ms: settings.busy_timeout_ms,
+        };
         if let Backend::Sqlite { .. } = db.backend {
             // WAL lives in the file, so once is enough.
             db.pool.get()?.batch_execute("PRAGMA journal_mode = WAL;")?;
@@ -368,6 +374,27 @@ impl Db {
             conn.batch_execute("PRAGMA wal_checkpoint(PASSIVE);")?;
         }
         Ok(())
+    }
+
+    /// The minute's scrub (see `scheduler`): [`Db::checkpoint_blocking`] without waiting,
+    /// so that no write waits behind it; when a reader or writer is busy it says so, and the
+    /// next write after a complete checkpoint empties the log anyway (`journal_size_limit =
+    /// 0`). Answers whether the log was truncated. A no-op on PostgreSQL.
+    pub fn scrub_blocking(&self) -> Result<bool, DbError> {
+        #[derive(QueryableByName)]
+        struct Checkpoint {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            busy: i32,
+        }
+        if let Backend::Sqlite { .. } = self.backend {
+            let mut conn = self.pool.get()?;
+            conn.batch_execute("PRAGMA busy_timeout = 0;")?;
+            let done = diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .get_result::<Checkpoint>(&mut *conn);
+            conn.batch_execute(&format!("PRAGMA busy_timeout = {};", self.busy_timeout_ms))?;
+            return Ok(done?.busy == 0);
+        }
+        Ok(true)
     }
 
     /// Folds the SQLite write-ahead log back into the file and truncates it, so deleted

@@ -228,7 +228,8 @@ pub fn purge_expired(conn: &mut DbConnection, held_days: u32) -> Result<usize, A
             .select(posts::id)
             .load(conn)?;
         for id in &expired {
-            super::remove_post(conn, id, false)?;
+            // One transaction per post: its topic's last post and the topic go together.
+            crate::db::write(conn, |conn| super::remove_post(conn, id, false))?;
         }
         gone += expired.len();
     }

@@ -177,7 +177,23 @@ async fn privacy(
         .replace("{modlog_days}", &s.retention.modlog_days.to_string())
         .replace("{post_days}", &s.retention.default_post_days.to_string())
         .replace("{chat_hours}", &s.chat.default_retention_hours.to_string())
-        .replace("{held_days}", &s.retention.held_post_days.to_string());
+        .replace("{held_days}", &s.retention.held_post_days.to_string())
+        .replace(
+            "{scrub}",
+            &layout
+                .t
+                .get(
+                    if matches!(state.db.backend(), crate::db::Backend::Postgres { .. }) {
+                        "privacy.scrub_postgres"
+                    } else {
+                        "privacy.scrub_sqlite"
+                    },
+                )
+                .replace(
+                    "{purge_minutes}",
+                    &s.retention.purge_interval_seconds.div_ceil(60).to_string(),
+                ),
+        );
     render(StatusCode::OK, &PrivacyPage { layout, how_long })
 }
 

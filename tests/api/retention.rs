@@ -12,6 +12,7 @@ backend_tests!(
     one_process_purges_at_a_time,
     leaders_set_retention_within_the_steunpunts_bounds,
     the_steunpunt_sets_the_bounds,
+    a_meetings_messages_are_kept_from_the_end_of_the_session,
     posts_and_messages_past_their_retention_are_purged
 );
 
@@ -312,15 +313,16 @@ async fn posts_and_messages_past_their_retention_are_purged(app: TestApp) {
     let cast = crate::forum::Cast::new(&app).await;
     cast.group(&app, "vergaan", "registered", None, true).await;
     let change =
-        serde_json::json!({"retention": {"post_days": 10, "pinned_days": 100, "chat_hours": 2}});
+        serde_json::json!({"retention": {"post_days": 60, "pinned_days": 100, "chat_hours": 2}});
     assert_eq!(
         patch_group(&app, &cast.leader, "vergaan", change)
             .await
             .status(),
         200
     );
-    // An old topic whose opening post expires while its reply stays; a pinned topic that
-    // keeps longer; a held post nobody decided on.
+    // An old topic whose opening post expires while its reply stays; a pinned topic whose
+    // opening post is past even its longer retention while its reply is not; a held post
+    // nobody decided on (younger than the group's retention: it goes by the held rule).
     let (old_topic, old_post) = app
         .published(
             &cast.member,
@@ -344,6 +346,13 @@ async fn posts_and_messages_past_their_retention_are_purged(app: TestApp) {
         )
         .await;
     assert_eq!(pin.status(), 200, "{}", pin.text().await.unwrap());
+    let pinned_reply = app
+        .replied(
+            &cast.member,
+            &pinned,
+            "Vastgezet antwoord VERGAAN_VAST_BLIJFT",
+        )
+        .await;
     app.premoderate(
         &cast.leader,
         "vergaan",
@@ -372,13 +381,19 @@ async fn posts_and_messages_past_their_retention_are_purged(app: TestApp) {
     drop(client);
     let day = 86_400;
     let now = kring::time::now();
-    let ids = (old_post.clone(), pinned_post.clone(), held_post.clone());
+    let ids = (
+        old_post.clone(),
+        pinned_post.clone(),
+        held_post.clone(),
+        pinned_reply.clone(),
+    );
     let old_id = old_message["id"].as_str().unwrap().to_string();
     let report = backdated_purge(&app, move |conn| {
-        let (old_post, pinned_post, held_post) = ids;
+        let (old_post, pinned_post, held_post, pinned_reply) = ids;
         for (id, age) in [
-            (&old_post, 11 * day),
-            (&pinned_post, 50 * day),
+            (&old_post, 61 * day),
+            (&pinned_post, 101 * day),
+            (&pinned_reply, 61 * day),
             (&held_post, 31 * day),
         ] {
             diesel::update(posts::table.find(id))
@@ -393,20 +408,19 @@ async fn posts_and_messages_past_their_retention_are_purged(app: TestApp) {
     })
     .await;
     assert_eq!(
-        report.forum_posts, 2,
-        "the old post and the held one: {report:?}"
+        report.forum_posts, 3,
+        "the old post, the pinned topic's old opener and the held one: {report:?}"
     );
     assert_eq!(report.chat_messages, 1, "{report:?}");
     let left = app.db.rows_in("posts");
     let left: Vec<&str> = left.iter().map(|p| p["id"].as_str().unwrap()).collect();
     assert!(
-        left.contains(&reply.as_str()) && left.contains(&pinned_post.as_str()),
+        left.contains(&reply.as_str()) && left.contains(&pinned_reply.as_str()),
         "{left:?}"
     );
-    assert!(
-        !left.contains(&old_post.as_str()) && !left.contains(&held_post.as_str()),
-        "{left:?}"
-    );
+    for gone in [&old_post, &pinned_post, &held_post] {
+        assert!(!left.contains(&gone.as_str()), "{gone} stayed: {left:?}");
+    }
     // The topic stays with its reply; the room keeps the new message.
     assert_eq!(app.db.rows_in("topics").len(), 2);
     let _ = topics::table;
@@ -609,4 +623,59 @@ async fn the_steunpunt_sets_the_bounds(app: TestApp) {
     assert_eq!(tz.status(), 200);
     let tz: serde_json::Value = tz.json().await.unwrap();
     assert_eq!(tz["time_zone"], "Europe/Brussels");
+}
+
+/// In a room with a schedule, a message's clock starts when its meeting session ends: a
+/// message older than the retention stays while its session runs, and goes once the
+/// session is over by more than the retention.
+async fn a_meetings_messages_are_kept_from_the_end_of_the_session(app: TestApp) {
+    use kring::db::schema::messages;
+    let cast = crate::forum::Cast::new(&app).await;
+    cast.group(&app, "avond", "registered", None, true).await;
+    let room = crate::chat::room(
+        &app,
+        &cast.leader,
+        "avond",
+        serde_json::json!({"name": "Bijeenkomst", "retention_hours": 2,
+            "schedule": format!("{} 20:00-21:30", crate::helpers::another_day())}),
+    )
+    .await;
+    // Closed now; a leader opens the session by hand (for `chat.session_hours`).
+    let opened = app
+        .send_json(
+            reqwest::Method::POST,
+            &format!("/api/v1/rooms/{room}/session"),
+            &cast.leader,
+            Some(&serde_json::json!({"open": true})),
+        )
+        .await;
+    assert_eq!(opened.status(), 200);
+    let mut client = crate::chat::Client::join(&app, &room, &cast.member).await;
+    let said = client.say("Tijdens de bijeenkomst", "s-1").await;
+    drop(client);
+    let id = said["id"].as_str().unwrap().to_string();
+    let now = kring::time::now();
+    // Sent three hours ago by its own clock, but its session has not ended: it stays.
+    let backdated = id.clone();
+    let first = backdated_purge(&app, move |conn| {
+        diesel::update(messages::table.find(&backdated))
+            .set(messages::sent_at.eq(now - 3 * 3600))
+            .execute(conn)
+            .unwrap();
+    })
+    .await;
+    let ends = app.db.rows_in("messages")[0]["session_ends_at"].as_i64();
+    assert_eq!(first.chat_messages, 0, "{first:?}");
+    let ends = ends.expect("the message knows when its session ends");
+    assert!(ends > now, "the session runs on: {ends} vs {now}");
+    // Its session ended three hours ago: now it goes.
+    let second = backdated_purge(&app, move |conn| {
+        diesel::update(messages::table.find(&id))
+            .set(messages::session_ends_at.eq(Some(now - 3 * 3600)))
+            .execute(conn)
+            .unwrap();
+    })
+    .await;
+    assert_eq!(second.chat_messages, 1, "{second:?}");
+    assert!(app.db.rows_in("messages").is_empty());
 }

@@ -7,6 +7,13 @@ ALTER TABLE steunpunten ADD COLUMN chat_retention_hours_max INTEGER NOT NULL DEF
 ALTER TABLE groups ADD COLUMN post_retention_days INTEGER NOT NULL DEFAULT 365;
 ALTER TABLE groups ADD COLUMN pinned_retention_days INTEGER NOT NULL DEFAULT 365;
 ALTER TABLE groups ADD COLUMN chat_retention_hours INTEGER NOT NULL DEFAULT 24;
+-- A group whose rooms already keep messages longer keeps them as long as its longest room:
+-- nothing is deleted sooner than its room promised, and the group's figure stays true.
+UPDATE groups SET chat_retention_hours = (
+    SELECT MAX(rooms.retention_hours) FROM rooms WHERE rooms.group_id = groups.id
+) WHERE (
+    SELECT MAX(rooms.retention_hours) FROM rooms WHERE rooms.group_id = groups.id
+) > 24;
 -- When the meeting session a message was sent in ends (NULL: the room is always open, and
 -- the message's own time counts).
 ALTER TABLE messages ADD COLUMN session_ends_at BIGINT;
