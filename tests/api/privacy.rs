@@ -390,24 +390,7 @@ async fn deleted_text_is_gone(backend: Backend) {
         .unwrap();
     assert_eq!(gone.status(), 204);
 
-    // What other members and the public read of the group afterwards.
-    let mut visible = String::new();
-    for path in [
-        "/api/v1/groups/privacy-groep/topics",
-        "/api/v1/groups/privacy-groep/members",
-        "/api/v1/groups/privacy-groep",
-        "/g/privacy-groep",
-        "/g/privacy-groep/forum",
-    ] {
-        let response = http
-            .get(format!("{base}{path}"))
-            .bearer_auth(&writer)
-            .send()
-            .await
-            .unwrap();
-        visible.push_str(&response.text().await.unwrap());
-    }
-    let log = server.stop();
+    // The chat message's retention runs out, and `kring purge` runs beside the server.
     let id = said["id"].as_str().unwrap().to_string();
     let settings = kring::configuration::Settings::for_tests(&db.url);
     tokio::task::spawn_blocking(move || {
@@ -423,6 +406,28 @@ async fn deleted_text_is_gone(backend: Backend) {
     .unwrap();
     let (ok, purged) = crate::helpers::run_kring(db.dir.path(), &env, &["purge"], "");
     assert!(ok, "{purged}");
+    // What other members and the public read of the group afterwards: its forum, members,
+    // directory entry and pages, and the room's history and page.
+    let mut visible = String::new();
+    for path in [
+        "/api/v1/groups/privacy-groep/topics".to_string(),
+        "/api/v1/groups/privacy-groep/members".to_string(),
+        "/api/v1/groups/privacy-groep".to_string(),
+        "/g/privacy-groep".to_string(),
+        "/g/privacy-groep/forum".to_string(),
+        format!("/api/v1/rooms/{room}/messages"),
+        format!("/c/{room}"),
+    ] {
+        let response = http
+            .get(format!("{base}{path}"))
+            .bearer_auth(&writer)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        visible.push_str(&response.text().await.unwrap());
+    }
+    let log = server.stop();
     let stored = String::from_utf8_lossy(&db.dump()).to_string();
     assert!(
         stored.contains("privacy_leader"),
