@@ -174,6 +174,7 @@ fn purge_in(conn: &mut DbConnection, settings: &Settings) -> Result<PurgeReport,
 pub fn first_to_go(
     conn: &mut DbConnection,
     group: &crate::groups::model::Group,
+    held_days: u32,
 ) -> Result<(Option<i64>, Option<i64>), AppError> {
     use crate::db::schema::{messages, posts, rooms, topics};
     let day = 86_400;
@@ -185,9 +186,15 @@ pub fn first_to_go(
             .select(diesel::dsl::min(posts::created_at))
             .first::<Option<i64>>(conn)?)
     };
+    let held: Option<i64> = posts::table
+        .filter(posts::group_id.eq(&group.id))
+        .filter(posts::state.eq(crate::forum::PostState::Held))
+        .select(diesel::dsl::min(posts::created_at))
+        .first(conn)?;
     let post = [
         oldest(conn, false)?.map(|t| t + i64::from(group.post_retention_days) * day),
         oldest(conn, true)?.map(|t| t + i64::from(group.pinned_retention_days) * day),
+        held.map(|t| t + i64::from(held_days) * day),
     ]
     .into_iter()
     .flatten()

@@ -122,8 +122,9 @@ async fn leaders_page(
     PageSession(session): PageSession,
     slug: web::Path<String>,
 ) -> HttpResponse {
+    let held_days = state.settings.retention.held_post_days;
     let result = async {
-        let data = with_access(&state, Some(&session), &slug, |conn, access| {
+        let data = with_access(&state, Some(&session), &slug, move |conn, access| {
             access.check(Action::ViewJoinRequests)?;
             Ok(LeadersData {
                 requests: requests::pending(conn, access)?,
@@ -132,7 +133,7 @@ async fn leaders_page(
                 proposal: settings::proposal(conn, access)?,
                 log: modlog::list(conn, access)?,
                 worried: crate::forum::reports::worried_count(conn, access)?,
-                first_to_go: crate::retention::first_to_go(conn, &access.group)?,
+                first_to_go: crate::retention::first_to_go(conn, &access.group, held_days)?,
                 access: access.clone(),
             })
         })
