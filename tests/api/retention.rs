@@ -149,19 +149,38 @@ async fn expired_sessions_and_inactive_accounts_are_purged(app: TestApp) {
     assert_eq!(app.get("/api/v1/me", &live_token).await.status(), 200);
 }
 
-/// Runs `work` on a connection of its own, then one purge; the purge's report.
-async fn backdated_purge(
+/// Runs `work` on a connection of its own (to backdate rows), then one purge if `purge`;
+/// the purge's report.
+async fn backdate(
     app: &TestApp,
+    purge: bool,
     work: impl FnOnce(&mut kring::db::DbConnection) + Send + 'static,
-) -> kring::retention::PurgeReport {
+) -> Option<kring::retention::PurgeReport> {
     let settings = test_settings(&app.db);
     tokio::task::spawn_blocking(move || {
         let db = kring::db::Db::connect(&settings.database).unwrap();
         work(&mut db.get_blocking().unwrap());
-        kring::retention::purge_blocking(&db, &settings).unwrap()
+        purge.then(|| kring::retention::purge_blocking(&db, &settings).unwrap())
     })
     .await
     .unwrap()
+}
+
+/// [`backdate`], then one purge; its report.
+async fn backdated_purge(
+    app: &TestApp,
+    work: impl FnOnce(&mut kring::db::DbConnection) + Send + 'static,
+) -> kring::retention::PurgeReport {
+    backdate(app, true, work).await.expect("a purge ran")
+}
+
+/// Waits up to 15 s for `still` to turn false, polling; fails naming `what`.
+async fn within_15_s(what: &str, mut still: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while still() {
+        assert!(start.elapsed().as_secs() < 15, "{what}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
 }
 
 async fn patch_group(
@@ -475,14 +494,10 @@ mod scheduled {
             )
             .await;
         assert_eq!(removed.status(), 204);
-        let start = std::time::Instant::now();
-        while String::from_utf8_lossy(&app.db.dump()).contains(SENTINEL) {
-            assert!(
-                start.elapsed().as_secs() < 15,
-                "the deleted post is still in the files"
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-        }
+        within_15_s("the deleted post is still in the files", || {
+            String::from_utf8_lossy(&app.db.dump()).contains(SENTINEL)
+        })
+        .await;
     }
 
     /// With a short interval the scheduler purges by itself: a post past its group's
@@ -501,31 +516,21 @@ mod scheduled {
         let (_, post) = app
             .published(&cast.member, "vlug", "Kort", "Niet voor lang")
             .await;
-        let settings = test_settings(&app.db);
         let id = post.clone();
-        tokio::task::spawn_blocking(move || {
-            let db = kring::db::Db::connect(&settings.database).unwrap();
-            let mut conn = db.get_blocking().unwrap();
+        backdate(&app, false, move |conn| {
             diesel::update(posts::table.find(&id))
                 .set(posts::created_at.eq(kring::time::now() - 2 * 86_400))
-                .execute(&mut *conn)
+                .execute(conn)
                 .unwrap();
         })
-        .await
-        .unwrap();
-        let start = std::time::Instant::now();
-        while app
-            .db
-            .rows_in("posts")
-            .iter()
-            .any(|p| p["id"] == post.as_str())
-        {
-            assert!(
-                start.elapsed().as_secs() < 15,
-                "the scheduler did not purge in 15 s"
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-        }
+        .await;
+        within_15_s("the scheduler did not purge in 15 s", || {
+            app.db
+                .rows_in("posts")
+                .iter()
+                .any(|p| p["id"] == post.as_str())
+        })
+        .await;
     }
 }
 

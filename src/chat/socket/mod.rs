@@ -7,6 +7,7 @@
 //! in it is filled from the database. Each `send` frame is one trip to the blocking pool:
 //! the facts are read and the policy asked again in the transaction that stores it, so a mute
 //! or ban counts from the next frame on, whatever process it was decided on.
+//! What a client sends is checked in [`inbound`].
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,13 +16,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use actix_ws::{AggregatedMessage, CloseCode, CloseReason, Session as Socket};
 use bytestring::ByteString;
 use futures_util::{FutureExt, StreamExt};
-use governor::{DefaultDirectRateLimiter, Quota};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::bus::{self, Emit, Event};
 use super::hub::{self, Joining, Outbound, Subscription};
-use super::messages::{self, Sender, Sent};
+use super::messages;
 use super::presence::{self, Present};
 use super::rooms::{self, RoomView};
 use super::{Participant, ServerFrame};
@@ -29,6 +29,10 @@ use crate::error::AppError;
 use crate::policy::{ChatAction, Relation};
 use crate::sessions::Session;
 use crate::state::AppState;
+
+mod inbound;
+
+use inbound::{connection_limiter, error_frame, inbound};
 
 /// A write to a client that takes longer than this means it stopped reading.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -43,16 +47,6 @@ pub struct SocketQuery {
     /// A guest's nickname for this connection (open groups; members write under their
     /// display name).
     pub nickname: Option<String>,
-}
-
-/// What a client sends. Only `send` exists; anything else is answered with an error frame.
-#[derive(Debug, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-enum ClientFrame {
-    Send {
-        body: String,
-        client_msg_id: Option<String>,
-    },
 }
 
 /// Everything a connection knows about itself.
@@ -466,30 +460,9 @@ async fn serve(
     }
 }
 
-fn connection_limiter(max: u32, window_seconds: u64, scale: f64) -> DefaultDirectRateLimiter {
-    let max = (f64::from(max) * scale).round().clamp(1.0, 1e9) as u32;
-    let max = std::num::NonZeroU32::new(max).unwrap_or(std::num::NonZeroU32::MIN);
-    let period = (Duration::from_secs(window_seconds) / max.get()).max(Duration::from_nanos(1));
-    let quota = Quota::with_period(period)
-        .unwrap_or_else(|| Quota::per_second(max))
-        .allow_burst(max);
-    DefaultDirectRateLimiter::direct(quota)
-}
-
 enum Flow {
     Go,
     Stop(Option<CloseReason>),
-}
-
-fn error_frame(code: &str, message: &str, client_msg_id: Option<&str>) -> ByteString {
-    ServerFrame::Error {
-        error: code,
-        message,
-        client_msg_id,
-        retry_after: None,
-        opens_at: None,
-    }
-    .to_text()
 }
 
 /// History after `since` in pages, all of it (bounded by the room's retention).
@@ -508,103 +481,6 @@ fn catch_up(
         if !full {
             return Ok(out);
         }
-    }
-}
-
-async fn inbound(
-    conn: &mut Conn,
-    sub: &Subscription,
-    socket: &mut Socket,
-    limiter: &DefaultDirectRateLimiter,
-    text: &str,
-) -> Result<Flow, AppError> {
-    let reply = |frame| async move {
-        if write(socket, sub, frame).await {
-            Flow::Go
-        } else {
-            Flow::Stop(None)
-        }
-    };
-    let frame: ClientFrame = match serde_json::from_str(text) {
-        Ok(frame) => frame,
-        Err(_) => {
-            return Ok(reply(error_frame(
-                "invalid_frame",
-                "A frame is JSON like {\"type\":\"send\",\"body\":\"...\",\"client_msg_id\":\"...\"}.",
-                None,
-            ))
-            .await);
-        }
-    };
-    let ClientFrame::Send {
-        body,
-        client_msg_id,
-    } = frame;
-    let client_id = match messages::checked_client_id(client_msg_id.as_deref()) {
-        Ok(id) => id,
-        Err(e) => return Ok(reply(refusal(&e, None, None)).await),
-    };
-    if let Err(not_until) = limiter.check() {
-        use governor::clock::{Clock, DefaultClock};
-        let wait = not_until.wait_time_from(DefaultClock::default().now());
-        let e = AppError::rate_limited(wait.as_secs() + 1);
-        return Ok(reply(refusal(&e, client_id.as_deref(), None)).await);
-    }
-    let body = match messages::checked_body(&body, conn.state.settings.chat.max_message_chars) {
-        Ok(body) => body,
-        Err(e) => return Ok(reply(refusal(&e, client_id.as_deref(), None)).await),
-    };
-    let sender = Sender {
-        session: conn.session.clone(),
-        guest: conn.guest.clone(),
-    };
-    let (outcome, room) =
-        messages::send(&conn.state, &conn.room_id, sender, body, client_id.clone()).await?;
-    if let Some(room) = room {
-        conn.room = room;
-    }
-    match outcome {
-        Ok(Sent::Stored) => Ok(Flow::Go),
-        Ok(Sent::Again(message)) => Ok(reply(bus::message_frame(&message)).await),
-        Err(e) if e.code() == "logged_out" => {
-            match reply(refusal(&e, client_id.as_deref(), None)).await {
-                Flow::Go => Ok(Flow::Stop(Some(close_reason(
-                    hub::CLOSE_DENIED,
-                    "logged_out",
-                )))),
-                stop => Ok(stop),
-            }
-        }
-        Err(e) => {
-            let opens_at = (e.code() == "room_closed")
-                .then(|| conn.room.opens_at.clone())
-                .flatten();
-            Ok(reply(refusal(&e, client_id.as_deref(), opens_at.as_deref())).await)
-        }
-    }
-}
-
-/// A refused frame as an error frame (the connection stays open).
-fn refusal(e: &AppError, client_msg_id: Option<&str>, opens_at: Option<&str>) -> ByteString {
-    match e {
-        AppError::Client {
-            code,
-            message,
-            retry_after_secs,
-            ..
-        } => ServerFrame::Error {
-            error: code,
-            message,
-            client_msg_id,
-            retry_after: *retry_after_secs,
-            opens_at,
-        }
-        .to_text(),
-        AppError::Internal(_) => error_frame(
-            "internal",
-            "Something went wrong on our side; try again.",
-            client_msg_id,
-        ),
     }
 }
 
