@@ -8,10 +8,11 @@
 //! message up unless it wrote it itself (then the frame waits in `recent`, by the event's
 //! nonce). When the listening connection drops, every local connection is resynced from its
 //! last `seq` once it is back. On SQLite there is one process: events are delivered in memory
-//! right after commit, with the write and the delivery under one lock so that messages reach
-//! the hub in `seq` order.
+//! right after commit: the write takes its place in an outbox under one lock, and the outbox
+//! is delivered in that order, so that messages reach the hub in `seq` order.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -121,8 +122,13 @@ pub struct Bus {
     postgres: bool,
     /// Identifies this process (its presence rows, its own events).
     pub process_id: String,
-    /// SQLite: held across a chat write's commit and its delivery.
+    /// SQLite: held across a chat write's commit and its place in `outbox`.
     order: Mutex<()>,
+    /// SQLite: committed events, in commit order, until they are delivered by the async
+    /// worker that made the write (see [`write`]).
+    outbox: Mutex<VecDeque<(Event, Option<ByteString>)>>,
+    /// Held while the outbox is delivered, so that deliveries keep commit order.
+    delivering: Mutex<()>,
     /// PostgreSQL: frames of this process's own events, until the listener hears them.
     recent: Mutex<HashMap<String, ByteString>>,
     counter: std::sync::atomic::AtomicU64,
@@ -138,6 +144,8 @@ impl Bus {
             postgres,
             process_id: crate::secrets::new_id(),
             order: Mutex::new(()),
+            outbox: Mutex::new(VecDeque::new()),
+            delivering: Mutex::new(()),
             recent: Mutex::new(HashMap::new()),
             counter: Default::default(),
             presence_due: Mutex::new(HashSet::new()),
@@ -185,17 +193,28 @@ impl Bus {
 
 /// Runs a chat write: `work` changes the database and lists what happened; the events go
 /// out after commit (see the module's docs). One trip to the blocking pool.
+///
+/// On SQLite the events are delivered back on the async worker, once the trip is over: the
+/// connections it wakes there are woken without crossing threads (the blocking thread would
+/// have to wake each one through the worker's remote queue, on the same CPU the worker needs
+/// to write them). Should the caller stop waiting before the trip ends, the blocking thread
+/// delivers them itself.
 pub async fn write<T, F>(state: &Arc<AppState>, work: F) -> Result<T, AppError>
 where
     T: Send + 'static,
     F: FnOnce(&mut DbConnection, &mut Vec<Emit>) -> Result<T, AppError> + Send + 'static,
 {
     let st = state.clone();
+    let delivery = Delivery {
+        state,
+        gone: Arc::new(AtomicBool::new(false)),
+    };
+    let gone = delivery.gone.clone();
     state
         .db
         .run(move |conn| {
             let bus = &st.chat.bus;
-            let _order = bus.ordered();
+            let order = bus.ordered();
             let mut emitted = vec![];
             let value = crate::db::write(conn, |conn| {
                 let value = work(conn, &mut emitted)?;
@@ -203,13 +222,51 @@ where
                 Ok(value)
             })?;
             if !bus.postgres {
-                for emit in emitted {
-                    deliver(&st, emit.event, emit.frame);
+                bus.outbox
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .extend(emitted.into_iter().map(|emit| (emit.event, emit.frame)));
+                drop(order);
+                if gone.load(Ordering::SeqCst) {
+                    deliver_outbox(&st);
                 }
             }
             Ok(value)
         })
         .await
+}
+
+/// Delivers the outbox when [`write`]'s caller is done with the trip (or gone).
+struct Delivery<'a> {
+    state: &'a Arc<AppState>,
+    gone: Arc<AtomicBool>,
+}
+
+impl Drop for Delivery<'_> {
+    fn drop(&mut self) {
+        self.gone.store(true, Ordering::SeqCst);
+        deliver_outbox(self.state);
+    }
+}
+
+/// SQLite: delivers every committed event waiting in the outbox, in commit order.
+fn deliver_outbox(state: &Arc<AppState>) {
+    let bus = &state.chat.bus;
+    if bus.postgres {
+        return;
+    }
+    let _one_at_a_time = bus.delivering.lock().unwrap_or_else(|e| e.into_inner());
+    loop {
+        let next = bus
+            .outbox
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop_front();
+        let Some((event, frame)) = next else {
+            return;
+        };
+        deliver(state, event, frame);
+    }
 }
 
 /// Feeds one event to this process's connections. `frame` is the frame it becomes, when

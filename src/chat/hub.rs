@@ -10,7 +10,10 @@ use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+use std::task::Waker;
+
 use bytestring::ByteString;
+use futures_util::task::AtomicWaker;
 use tokio::sync::Notify;
 
 use super::Participant;
@@ -66,21 +69,35 @@ enum Pushed {
 }
 
 /// One connection's queue of frames to write, shared by the hub (which adds without ever
-/// waiting) and the connection (which takes them in order). Bounded by `capacity`; the
-/// memory it holds follows what waits in it, so an idle connection costs a few words here.
+/// waiting), the connection's writer (its response body, which the HTTP dispatcher polls:
+/// it takes frames in order and drops repeats by `seq`) and the connection's task (which is
+/// handed what the writer must not decide alone: a gap, a resync, a recheck, a close).
+/// While the task handles such an item the writer is paused, so what the task writes comes
+/// first. Bounded by `capacity`; the memory it holds follows what waits in it, so an idle
+/// connection costs a few words here.
+///
+/// A frame for everyone wakes one task, the dispatcher's, which writes it to the socket:
+/// the connection's own task sleeps through the room's traffic.
 pub struct Queue {
     items: Mutex<Items>,
     capacity: usize,
-    /// Something was added, or the hub let go.
+    /// The writer, woken when a frame waits.
+    writer: AtomicWaker,
+    /// The connection's task: handed an item, or the hub let go.
     ready: Notify,
     cut: AtomicBool,
     /// Told when the hub gives up on the connection (a write that waits stops waiting).
     pub notify: Notify,
 }
 
-#[derive(Default)]
 struct Items {
     waiting: VecDeque<Outbound>,
+    /// The last message seq written (or caught up to by the task).
+    last_seq: i64,
+    /// The writer waits for the task (from the start until it has caught up, and while it
+    /// handles `handed`).
+    paused: bool,
+    handed: Option<Outbound>,
     /// The hub let go: no more will come.
     released: bool,
     /// The connection ended: nothing more is taken.
@@ -90,8 +107,16 @@ struct Items {
 impl Queue {
     fn new(capacity: usize) -> Queue {
         Queue {
-            items: Mutex::new(Items::default()),
+            items: Mutex::new(Items {
+                waiting: VecDeque::new(),
+                last_seq: 0,
+                paused: true,
+                handed: None,
+                released: false,
+                gone: false,
+            }),
             capacity,
+            writer: AtomicWaker::new(),
             ready: Notify::new(),
             cut: AtomicBool::new(false),
             notify: Notify::new(),
@@ -112,44 +137,87 @@ impl Queue {
         }
         items.waiting.push_back(item);
         drop(items);
-        self.ready.notify_one();
+        self.writer.wake();
         Pushed::Queued
     }
 
-    /// The next item; `None` once the hub let go and everything was taken.
-    pub async fn recv(&self) -> Option<Outbound> {
+    /// The writer's turn (with `waker`, to be woken when more waits): hands every frame it
+    /// may write now to `write`, in order, until `write` answers that it has enough. A
+    /// message out of order, or anything but a frame, goes to the connection's task, and
+    /// the writer pauses until [`Queue::resume`].
+    pub fn write_into(&self, waker: &Waker, mut write: impl FnMut(ByteString) -> bool) {
+        self.writer.register(waker);
+        if self.is_cut() {
+            return;
+        }
+        let mut items = self.lock();
+        while !items.paused {
+            let Some(item) = items.waiting.pop_front() else {
+                break;
+            };
+            let frame = match item {
+                Outbound::Message { seq, .. } if seq <= items.last_seq => continue,
+                Outbound::Message { seq, frame } if seq == items.last_seq + 1 => {
+                    items.last_seq = seq;
+                    frame
+                }
+                Outbound::Frame(frame) => frame,
+                other => {
+                    items.handed = Some(other);
+                    items.paused = true;
+                    self.ready.notify_one();
+                    break;
+                }
+            };
+            if !write(frame) {
+                break;
+            }
+        }
+        // After a burst, give the memory back.
+        if items.waiting.is_empty() && items.waiting.capacity() > 16 {
+            items.waiting = VecDeque::new();
+        }
+    }
+
+    /// The connection task's turn: the item the writer handed over, with the last seq
+    /// written (the writer waits); `None` once the hub let go and nothing is left to write.
+    pub async fn handed(&self) -> Option<(Outbound, i64)> {
         loop {
             {
                 let mut items = self.lock();
-                if let Some(item) = items.waiting.pop_front() {
-                    // After a burst, give the memory back.
-                    if items.waiting.is_empty() && items.waiting.capacity() > 16 {
-                        items.waiting = VecDeque::new();
-                    }
-                    return Some(item);
+                if let Some(item) = items.handed.take() {
+                    return Some((item, items.last_seq));
                 }
-                if items.released {
+                if items.released && (items.waiting.is_empty() || self.is_cut()) {
                     return None;
                 }
             }
-            // A permit stored by a push since the look above wakes this at once.
+            // A permit stored since the look above wakes this at once.
             self.ready.notified().await;
         }
     }
 
-    /// The next item if one waits now.
-    pub fn try_recv(&self) -> Option<Outbound> {
-        self.lock().waiting.pop_front()
+    /// The task wrote what it had to, up to `last_seq`: the writer goes on after it.
+    pub fn resume(&self, last_seq: i64) {
+        {
+            let mut items = self.lock();
+            items.last_seq = last_seq;
+            items.paused = false;
+        }
+        self.writer.wake();
     }
 
     pub fn is_cut(&self) -> bool {
         self.cut.load(Ordering::Acquire)
     }
 
+    /// Cut loose: what waits is dropped (the client resumes with `since`).
     fn cut(&self) {
         self.cut.store(true, Ordering::Release);
+        self.lock().waiting = VecDeque::new();
         self.notify.notify_waiters();
         self.notify.notify_one();
+        self.ready.notify_one();
     }
 }
 
@@ -182,7 +250,7 @@ impl Drop for Subscription {
     fn drop(&mut self) {
         let mut items = self.queue.lock();
         items.gone = true;
-        items.waiting.clear();
+        items.waiting = VecDeque::new();
     }
 }
 
@@ -423,6 +491,8 @@ pub const CLOSE_DENIED: u16 = 4003;
 
 #[cfg(test)]
 mod tests {
+    use futures_util::FutureExt;
+
     use super::*;
 
     fn joining() -> Joining {
@@ -434,53 +504,96 @@ mod tests {
         }
     }
 
+    /// What the writer writes now.
+    fn written(queue: &Queue) -> Vec<ByteString> {
+        let mut out = vec![];
+        queue.write_into(Waker::noop(), |frame| {
+            out.push(frame);
+            true
+        });
+        out
+    }
+
+    fn text(s: &'static str) -> ByteString {
+        ByteString::from_static(s)
+    }
+
     #[test]
     fn a_full_queue_cuts_only_its_own_connection() {
         let hub = Hub::new();
         let fast = hub.join("r", joining(), 2, 10).unwrap();
         let slow = hub.join("r", joining(), 2, 10).unwrap();
-        for seq in 1..=2 {
-            hub.message("r", seq, ByteString::from_static("x"));
+        fast.queue.resume(0);
+        for (seq, body) in [(1, "a"), (2, "b")] {
+            hub.message("r", seq, text(body));
             // The fast reader keeps up; the slow one never reads.
-            assert!(matches!(
-                fast.queue.try_recv(),
-                Some(Outbound::Message { seq: s, .. }) if s == seq
-            ));
+            assert_eq!(written(&fast.queue), [body]);
         }
         assert!(!slow.is_cut());
-        hub.message("r", 3, ByteString::from_static("x"));
+        hub.message("r", 3, text("c"));
         assert!(slow.is_cut(), "the third frame found its queue full");
-        assert!(matches!(
-            fast.queue.try_recv(),
-            Some(Outbound::Message { seq: 3, .. })
-        ));
+        assert_eq!(written(&fast.queue), ["c"]);
+        assert!(written(&slow.queue).is_empty(), "what waited is dropped");
         assert_eq!(hub.connections(), 1);
         hub.leave("r", fast.id);
         assert!(!hub.has_room("r"));
+    }
+
+    #[test]
+    fn the_writer_writes_in_order_and_hands_the_rest_to_the_task() {
+        let hub = Hub::new();
+        let sub = hub.join("r", joining(), 16, 10).unwrap();
+        hub.message("r", 1, text("one"));
+        assert!(
+            written(&sub.queue).is_empty(),
+            "paused until the task caught up"
+        );
+        sub.queue.resume(1);
+        hub.message("r", 2, text("two"));
+        hub.frame("r", text("presence"));
+        hub.message("r", 2, text("two again"));
+        hub.message("r", 4, text("four"));
+        hub.message("r", 5, text("five"));
+        assert_eq!(
+            written(&sub.queue),
+            ["two", "presence"],
+            "a repeat is dropped"
+        );
+        // The gap goes to the task, and the writer waits for it.
+        let (item, last) = sub.queue.handed().now_or_never().flatten().unwrap();
+        assert!(matches!(item, Outbound::Message { seq: 4, .. }));
+        assert_eq!(last, 2);
+        assert!(written(&sub.queue).is_empty());
+        // The task caught up from the database, to 4.
+        sub.queue.resume(4);
+        assert_eq!(written(&sub.queue), ["five"]);
+        hub.resync_room("r");
+        assert!(written(&sub.queue).is_empty());
+        assert!(matches!(
+            sub.queue.handed().now_or_never().flatten(),
+            Some((Outbound::Resync, 5))
+        ));
     }
 
     #[tokio::test]
     async fn a_connection_takes_what_waits_then_hears_the_hub_let_go() {
         let hub = Hub::new();
         let sub = hub.join("r", joining(), 8, 10).unwrap();
-        hub.message("r", 1, ByteString::from_static("a"));
-        hub.message("r", 2, ByteString::from_static("b"));
+        sub.queue.resume(0);
+        hub.message("r", 1, text("a"));
+        hub.message("r", 2, text("b"));
         hub.room_gone("r");
         hub.leave("r", sub.id);
-        for want in [1, 2] {
-            assert!(
-                matches!(sub.queue.recv().await, Some(Outbound::Message { seq, .. }) if seq == want)
-            );
-        }
+        assert_eq!(written(&sub.queue), ["a", "b"]);
         assert!(matches!(
-            sub.queue.recv().await,
-            Some(Outbound::Close { .. })
+            sub.queue.handed().await,
+            Some((Outbound::Close { .. }, 2))
         ));
-        assert!(sub.queue.recv().await.is_none(), "then the end");
+        assert!(sub.queue.handed().await.is_none(), "then the end");
         // A connection that ended is dropped by the hub at the next frame.
         let gone = hub.join("s", joining(), 8, 10).unwrap();
         drop(gone);
-        hub.message("s", 1, ByteString::from_static("x"));
+        hub.message("s", 1, text("x"));
         assert!(!hub.has_room("s"));
     }
 

@@ -229,15 +229,26 @@ async fn heading_is(c: &Client, expected: &str) {
     panic!("expected the heading {expected:?}, saw {seen:?}:\n{source}");
 }
 
+/// Clicks the element once it is there and can take the click: on a loaded machine a page
+/// may still be laying out (the element stale, or covered for a moment) when it appears.
 async fn click(c: &Client, css: &str) {
-    c.wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .click()
-        .await
-        .unwrap();
+    let until = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let element = c
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
+        match element.click().await {
+            Ok(()) => return,
+            Err(e) if std::time::Instant::now() < until => {
+                eprintln!("{css}: click refused ({e}), trying again");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("{css}: {e}"),
+        }
+    }
 }
 
 async fn fill(c: &Client, css: &str, value: &str) {

@@ -64,7 +64,7 @@ pub struct RunArgs {
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "20000,50000,75000,100000,125000,150000,200000,300000,400000,600000"
+        default_value = "20000,50000,75000,100000,125000,150000,175000,200000,250000,300000,350000,400000,600000"
     )]
     pub steps: Vec<f64>,
     /// Scenario 5: rooms [200; quick 40].

@@ -7,7 +7,8 @@
 //! in it is filled from the database. Each `send` frame is one trip to the blocking pool:
 //! the facts are read and the policy asked again in the transaction that stores it, so a mute
 //! or ban counts from the next frame on, whatever process it was decided on.
-//! What a client sends is checked in [`inbound`].
+//! What a client sends is checked in [`inbound`]; the room's frames are written by the
+//! response body in [`outgoing`], without waking the connection's task.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -31,8 +32,10 @@ use crate::sessions::Session;
 use crate::state::AppState;
 
 mod inbound;
+mod outgoing;
 
 use inbound::{connection_limiter, error_frame, inbound};
+use outgoing::Outgoing;
 
 /// A write to a client that takes longer than this means it stopped reading.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -143,6 +146,10 @@ pub async fn handshake(
         settings.outbound_queue,
         settings.max_connections_per_room,
     )?;
+    let queue = sub.queue.clone();
+    let response = response
+        .map_body(|_, task| Outgoing::new(task, queue))
+        .map_into_boxed_body();
     // What the connection keeps, it keeps in copies made here, on the worker: the originals
     // came from a blocking thread's heap, where they would pin pages among the handshake's
     // freed temporaries for as long as the connection lives. (Measured, this moved little:
@@ -358,7 +365,8 @@ async fn begin(
             }
         }
     }
-
+    // Caught up: the writer goes on from here.
+    sub.queue.resume(conn.last_seq);
     Ok(true)
 }
 
@@ -384,24 +392,17 @@ async fn serve(
     loop {
         tokio::select! {
             biased;
-            item = sub.queue.recv() => {
-                let Some(item) = item else {
+            // The writer (the response body) writes the room's frames itself; what it may not
+            // decide alone (a gap, a resync, a recheck, a close) comes here, and it waits.
+            handed = sub.queue.handed() => {
+                let Some((item, last_seq)) = handed else {
                     return Ok(Some(close_reason(hub::CLOSE_RESYNC, "resync")));
                 };
-                let flow = match item {
-                    // The hot path, inline: a frame for everyone.
-                    Outbound::Message { seq, frame } if seq == conn.last_seq + 1 => {
-                        conn.last_seq = seq;
-                        if write(socket, sub, frame).await { Flow::Go } else { Flow::Stop(None) }
-                    }
-                    Outbound::Frame(frame) => {
-                        if write(socket, sub, frame).await { Flow::Go } else { Flow::Stop(None) }
-                    }
-                    other => Box::pin(outbound(conn, sub, socket, other)).await?,
-                };
-                if let Flow::Stop(reason) = flow {
+                conn.last_seq = last_seq;
+                if let Flow::Stop(reason) = Box::pin(outbound(conn, sub, socket, item)).await? {
                     return Ok(reason);
                 }
+                sub.queue.resume(conn.last_seq);
             }
             message = stream.next() => {
                 heard = Instant::now();
