@@ -234,13 +234,7 @@ async fn heading_is(c: &Client, expected: &str) {
 async fn click(c: &Client, css: &str) {
     let until = std::time::Instant::now() + Duration::from_secs(10);
     loop {
-        let element = c
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("{css}: {e}"));
-        match element.click().await {
+        match element(c, css).await.click().await {
             Ok(()) => return,
             Err(e) if std::time::Instant::now() < until => {
                 eprintln!("{css}: click refused ({e}), trying again");
@@ -836,13 +830,16 @@ async fn click_to_reload(c: &Client, element: fantoccini::elements::Element) {
 }
 
 async fn click_css_to_reload(c: &Client, css: &str) {
-    let element = c
-        .wait()
+    click_to_reload(c, element(c, css).await).await;
+}
+
+/// The element `css` picks, once it is there (within 10 s).
+async fn element(c: &Client, css: &str) -> fantoccini::elements::Element {
+    c.wait()
         .at_most(Duration::from_secs(10))
         .for_element(Locator::Css(css))
         .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"));
-    click_to_reload(c, element).await;
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
 }
 
 /// On a phone client: the page shown fits it.
