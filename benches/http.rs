@@ -37,7 +37,7 @@ const GROUP: &str = "bench-groep";
 struct BenchDatabase {
     backend: &'static str,
     url: String,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     pg_drop: Option<(String, String)>,
 }
 
@@ -47,7 +47,7 @@ impl BenchDatabase {
         BenchDatabase {
             backend: "SQLite",
             url: format!("sqlite://{}", dir.path().join("kring.db").display()),
-            _dir: dir,
+            dir,
             pg_drop: None,
         }
     }
@@ -68,7 +68,7 @@ impl BenchDatabase {
         Ok(BenchDatabase {
             backend: "PostgreSQL",
             url: format!("{base}/{name}"),
-            _dir: tempfile::tempdir().expect("temp dir"),
+            dir: tempfile::tempdir().expect("temp dir"),
             pg_drop: Some((admin, name)),
         })
     }
@@ -275,6 +275,7 @@ async fn run_scenario(target: &Arc<Target>, scenario: Scenario, duration: Durati
 async fn bench_backend(db: &BenchDatabase, duration: Duration) -> Vec<Outcome> {
     let mut settings = Settings::load_from(None, &[]).expect("the embedded defaults are valid");
     settings.database.url = db.url.clone();
+    settings.accounts.login_key_file = db.dir.path().join("login.key");
     settings.server.bind = "127.0.0.1:0".into();
     settings.server.workers = WORKERS;
     settings.limits.scale = 100_000.0;
@@ -449,6 +450,22 @@ async fn staff_token(client: &reqwest::Client, base: &str, url: &str) -> String 
         json!({"login": "bench_staf", "password": PASSWORD}),
     )
     .await;
+    // The database knows the account only by its id (the login name is stored hashed).
+    let first = post(
+        "/api/v1/sessions",
+        json!({"login": "bench_staf", "password": PASSWORD}),
+    )
+    .await;
+    let me: Value = client
+        .get(format!("{base}/api/v1/me"))
+        .bearer_auth(first["token"].as_str().expect("a token"))
+        .send()
+        .await
+        .expect("me")
+        .json()
+        .await
+        .expect("me as JSON");
+    let account = me["account"]["id"].as_str().expect("an id").to_string();
     let url = url.to_string();
     tokio::task::spawn_blocking(move || {
         use kring::db::schema::{accounts, steunpunt_admins, steunpunten};
@@ -456,22 +473,14 @@ async fn staff_token(client: &reqwest::Client, base: &str, url: &str) -> String 
         settings.database.url = url;
         let db = kring::db::Db::connect(&settings.database).expect("connect");
         let mut conn = db.get_blocking().expect("a connection");
-        diesel::update(accounts::table.filter(accounts::login_name.eq("bench_staf")))
+        diesel::update(accounts::table.find(&account))
             .set(accounts::role.eq(kring::policy::AccountRole::Staff))
             .execute(&mut *conn)
             .expect("make staff");
-        let (account, steunpunt): (String, String) = accounts::table
-            .filter(accounts::login_name.eq("bench_staf"))
-            .select(accounts::id)
-            .first::<String>(&mut *conn)
-            .map(|a| {
-                let sp = steunpunten::table
-                    .select(steunpunten::id)
-                    .first::<String>(&mut *conn)
-                    .expect("the default steunpunt");
-                (a, sp)
-            })
-            .expect("the staff account");
+        let steunpunt: String = steunpunten::table
+            .select(steunpunten::id)
+            .first(&mut *conn)
+            .expect("the default steunpunt");
         diesel::insert_into(steunpunt_admins::table)
             .values((
                 steunpunt_admins::steunpunt_id.eq(steunpunt),

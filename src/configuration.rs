@@ -34,6 +34,7 @@ pub struct Settings {
     pub server: ServerSettings,
     pub database: DatabaseSettings,
     pub steunpunt: SteunpuntSettings,
+    pub accounts: AccountSettings,
     pub passwords: PasswordSettings,
     pub sessions: SessionSettings,
     pub retention: RetentionSettings,
@@ -72,6 +73,13 @@ pub struct SteunpuntSettings {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct AccountSettings {
+    /// The file holding the key login names are stored under (see `accounts::login_key`).
+    pub login_key_file: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PasswordSettings {
     pub memory_kib: u32,
     pub iterations: u32,
@@ -105,6 +113,10 @@ pub struct RetentionSettings {
     pub purge_interval_seconds: u64,
     pub inactive_account_days: u32,
     pub declined_request_days: u32,
+    /// A join request no leader decided on goes (with its introduction) after this long.
+    pub pending_request_days: u32,
+    /// A report, open or sent on to the steunpunt, goes after this long.
+    pub report_days: u32,
     pub modlog_days: u32,
     pub held_post_days: u32,
     /// SQLite: how often (seconds) the write-ahead log is truncated, so that deleted text
@@ -269,6 +281,14 @@ impl Settings {
         }
         if !(1..=300).contains(&self.retention.scrub_interval_seconds) {
             return invalid("retention.scrub_interval_seconds must be 1 to 300");
+        }
+        for (key, days) in [
+            ("pending_request_days", self.retention.pending_request_days),
+            ("report_days", self.retention.report_days),
+        ] {
+            if !(1..=3650).contains(&days) {
+                return invalid(&format!("retention.{key} must be 1 to 3650"));
+            }
         }
         if self.retention.default_post_days == 0 || self.retention.default_post_days > 36_500 {
             return invalid("retention.default_post_days must be 1 to 36500");

@@ -108,11 +108,15 @@ pub struct PurgeReport {
     pub accounts: usize,
     /// Declines nobody read, and approvals nobody chose a new name for.
     pub decided_requests: usize,
+    /// Requests no leader decided on in time.
+    pub undecided_requests: usize,
     pub ended_sanctions: usize,
     pub spent_invites: usize,
     pub modlog_lines: usize,
     /// Notice-board announcements past their end.
     pub expired_announcements: usize,
+    /// Reports past `retention.report_days`, escalated or not.
+    pub old_reports: usize,
     /// Forum posts past their group's retention, and held posts nobody decided on.
     pub forum_posts: usize,
     /// Chat messages past their room's retention, and room sanctions past their end.
@@ -137,10 +141,12 @@ fn purge_in(conn: &mut DbConnection, settings: &Settings) -> Result<PurgeReport,
     let idle = settings.sessions.idle_timeout().as_secs() as i64;
     let sessions = sessions::purge_expired(conn, idle)?;
     let decided_requests = requests::purge_decided(conn, retention.declined_request_days)?;
+    let undecided_requests = requests::purge_undecided(conn, retention.pending_request_days)?;
     let ended_sanctions = members::purge_ended_sanctions(conn)?;
     let spent_invites = invites::purge_spent(conn)?;
     let modlog_lines = modlog::purge(conn, retention.modlog_days)?;
     let expired_announcements = crate::forum::announcements::purge_expired(conn)?;
+    let old_reports = crate::forum::reports::purge_old(conn, retention.report_days)?;
     let forum_posts = crate::forum::erasure::purge_expired(conn, retention.held_post_days)?;
     let chat_messages = crate::chat::erasure::purge_expired(conn)?;
     let ended_room_sanctions = crate::chat::moderation::purge_ended(conn)?;
@@ -159,10 +165,12 @@ fn purge_in(conn: &mut DbConnection, settings: &Settings) -> Result<PurgeReport,
         sessions,
         accounts: inactive.len(),
         decided_requests,
+        undecided_requests,
         ended_sanctions,
         spent_invites,
         modlog_lines,
         expired_announcements,
+        old_reports,
         forum_posts,
         chat_messages,
         ended_room_sanctions,

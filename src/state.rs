@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use crate::accounts::PasswordHasher;
+use crate::accounts::login_key::{self, LoginKey, LoginKeyError};
 use crate::configuration::Settings;
 use crate::db::{Db, DbError};
 use crate::error::AppError;
@@ -15,6 +16,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub db: Db,
     pub hasher: PasswordHasher,
+    /// What login names are stored under.
+    pub login_key: LoginKey,
     pub limits: RateLimits,
     pub metrics: Metrics,
     /// The steunpunt whose name and crisis text the pages show.
@@ -29,6 +32,8 @@ pub enum StartupError {
     Db(#[from] DbError),
     #[error("{0}")]
     App(#[from] AppError),
+    #[error(transparent)]
+    LoginKey(#[from] LoginKeyError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: String,
@@ -41,14 +46,24 @@ impl AppState {
     pub fn build(settings: Settings) -> Result<AppState, StartupError> {
         let db = Db::connect(&settings.database)?;
         db.migrate()?;
-        let home = {
+        let (home, login_key) = {
             let mut conn = db.get_blocking()?;
-            steunpunten::ensure_default(&mut conn, &settings.steunpunt)?
+            let (login_key, brought) =
+                login_key::prepare(&mut conn, &settings.accounts.login_key_file)?;
+            if brought > 0 {
+                tracing::info!(
+                    accounts = brought,
+                    "login names now stored under the login key"
+                );
+            }
+            let home = steunpunten::ensure_default(&mut conn, &settings.steunpunt)?;
+            (home, login_key)
         };
         let postgres = matches!(db.backend(), crate::db::Backend::Postgres { .. });
         Ok(AppState {
             chat: crate::chat::Chat::new(postgres),
             hasher: PasswordHasher::new(&settings.passwords)?,
+            login_key,
             limits: RateLimits::new(&settings.limits),
             metrics: Metrics::default(),
             settings: Arc::new(settings),

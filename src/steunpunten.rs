@@ -320,6 +320,7 @@ pub async fn appoint_admin(
     let key = crate::names::check(login)
         .map_err(|e| e.into_app_error(crate::names::NameKind::Login))?
         .key;
+    let login_hash = state.login_key.hash(&key);
     let (slug, session) = (slug.to_string(), session.clone());
     state
         .db
@@ -333,7 +334,7 @@ pub async fn appoint_admin(
                 .optional()?
                 .ok_or_else(AppError::not_found)?;
             let (account_id, role): (String, AccountRole) = accounts::table
-                .filter(accounts::login_name.eq(&key))
+                .filter(accounts::login_hash.eq(&login_hash))
                 .select((accounts::id, accounts::role))
                 .first(conn)
                 .optional()?

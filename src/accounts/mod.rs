@@ -1,9 +1,11 @@
 //! Accounts: registration, login checks, passwords, recovery codes, export and erasure.
 //!
-//! An account holds a login name (secret, used only to log in), an argon2id hash, hashed
-//! recovery codes, a role, a creation day and a last-seen day. Nothing else. This module is
+//! An account holds its login name's keyed hash (the name itself is never stored: see
+//! [`login_key`]), an argon2id hash, hashed recovery codes, a role, a creation day and a
+//! last-seen day. Nothing else. This module is
 //! the service layer that both the pages and the API call; it never sees HTTP.
 
+pub mod login_key;
 pub mod password;
 
 use diesel::prelude::*;
@@ -29,8 +31,6 @@ pub use crate::policy::AccountRole as Role;
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Account {
     pub id: String,
-    /// The secret login name, in its normalised form. Shown only to its owner.
-    pub login_name: String,
     pub role: Role,
     /// Day of registration (UTC), `YYYY-MM-DD`.
     pub created_on: String,
@@ -42,7 +42,7 @@ pub struct Account {
 #[diesel(table_name = accounts)]
 pub(crate) struct AccountRow {
     id: String,
-    login_name: String,
+    login_hash: String,
     password_hash: String,
     role: Role,
     created_on: String,
@@ -53,7 +53,6 @@ impl From<AccountRow> for Account {
     fn from(row: AccountRow) -> Account {
         Account {
             id: row.id,
-            login_name: row.login_name,
             role: row.role,
             created_on: row.created_on,
             last_seen_on: row.last_seen_on,
@@ -155,6 +154,7 @@ pub async fn create(
     let name = names::check(login).map_err(|e| e.into_app_error(NameKind::Login))?;
     let password = NewPassword::parse(password, &name.key)?;
     let password_hash = state.hasher.hash(password).await?;
+    let login_hash = state.login_key.hash(&name.key);
     let codes = new_recovery_codes();
     let stored_codes = codes.clone();
     let account = state
@@ -162,7 +162,7 @@ pub async fn create(
         .run(move |conn| {
             db::write(conn, |conn| {
                 let taken: i64 = accounts::table
-                    .filter(accounts::login_name.eq(&name.key))
+                    .filter(accounts::login_hash.eq(&login_hash))
                     .count()
                     .get_result(conn)?;
                 if taken > 0 {
@@ -171,7 +171,7 @@ pub async fn create(
                 let today = time::today();
                 let row = AccountRow {
                     id: secrets::new_id(),
-                    login_name: name.key,
+                    login_hash,
                     password_hash,
                     role,
                     created_on: today.clone(),
@@ -199,10 +199,10 @@ fn login_taken() -> AppError {
     )
 }
 
-async fn find_by_login(db: &Db, key: String) -> Result<Option<AccountRow>, AppError> {
+async fn find_by_login(db: &Db, login_hash: String) -> Result<Option<AccountRow>, AppError> {
     db.run(move |conn| {
         Ok(accounts::table
-            .filter(accounts::login_name.eq(key))
+            .filter(accounts::login_hash.eq(login_hash))
             .select(AccountRow::as_select())
             .first(conn)
             .optional()?)
@@ -245,7 +245,7 @@ pub async fn authenticate(
         .limits
         .check(Attempt::Login, source, Some(&limit_key))?;
     let row = match key {
-        Some(key) => find_by_login(&state.db, key).await?,
+        Some(key) => find_by_login(&state.db, state.login_key.hash(&key)).await?,
         None => None,
     };
     let (ok, rehash) = state
@@ -272,10 +272,10 @@ pub async fn change_password(
     current: String,
     new: String,
 ) -> Result<(), AppError> {
-    let login_name = find_by_id(&state.db, account_id.to_string())
+    let login_hash = find_by_id(&state.db, account_id.to_string())
         .await?
-        .login_name;
-    let new = NewPassword::parse(new, &login_name)?;
+        .login_hash;
+    let new = NewPassword::parse_with(new, |typed| state.login_key.hash(typed) == login_hash)?;
     let row = reauthenticate(state, source, account_id, current).await?;
     let hash = state.hasher.hash(new).await?;
     let (id, keep) = (row.id, keep_session.to_string());
@@ -332,6 +332,7 @@ pub async fn recover(
     // Hash before looking anything up, so unknown names and wrong codes take as long.
     let hash = state.hasher.hash(password).await?;
     let code_hash = secrets::sha256_hex(&secrets::normalise_code(code));
+    let login_hash = key.map(|key| state.login_key.hash(&key));
     let recovered = state
         .db
         .run(move |conn| {
@@ -343,11 +344,11 @@ pub async fn recover(
                         "That login name and recovery code do not match.",
                     )
                 };
-                let Some(key) = key else {
+                let Some(login_hash) = login_hash else {
                     return Err(invalid());
                 };
                 let row = accounts::table
-                    .filter(accounts::login_name.eq(&key))
+                    .filter(accounts::login_hash.eq(&login_hash))
                     .select(AccountRow::as_select())
                     .first(conn)
                     .optional()?
@@ -432,6 +433,9 @@ pub struct JoinRequestExport {
     pub state: crate::groups::requests::RequestState,
     pub reason: Option<String>,
     pub decided_at: Option<String>,
+    /// The day I asked (`YYYY-MM-DD`): a request nobody decides on lapses after
+    /// `retention.pending_request_days`.
+    pub requested_on: String,
 }
 
 fn until(t: Option<i64>) -> Option<String> {
@@ -500,6 +504,7 @@ pub(crate) fn export_in(conn: &mut DbConnection, id: &str) -> Result<AccountExpo
             join_requests::state,
             join_requests::reason,
             join_requests::decided_at,
+            join_requests::requested_on,
         ))
         .load::<(
             String,
@@ -509,10 +514,11 @@ pub(crate) fn export_in(conn: &mut DbConnection, id: &str) -> Result<AccountExpo
             crate::groups::requests::RequestState,
             Option<String>,
             Option<i64>,
+            String,
         )>(conn)?
         .into_iter()
         .map(
-            |(id, group, display_name, introduction, state, reason, decided_at)| {
+            |(id, group, display_name, introduction, state, reason, decided_at, requested_on)| {
                 JoinRequestExport {
                     id,
                     group,
@@ -521,6 +527,7 @@ pub(crate) fn export_in(conn: &mut DbConnection, id: &str) -> Result<AccountExpo
                     state,
                     reason,
                     decided_at: decided_at.map(time::rfc3339),
+                    requested_on,
                 }
             },
         )

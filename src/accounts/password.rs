@@ -33,6 +33,15 @@ pub struct NewPassword(String);
 
 impl NewPassword {
     pub fn parse(raw: String, login_key: &str) -> Result<NewPassword, AppError> {
+        NewPassword::parse_with(raw, |typed| typed == login_key)
+    }
+
+    /// As [`NewPassword::parse`], for when the login name is known only by its hash:
+    /// `is_login` answers whether the lowercased, trimmed password is the login name.
+    pub fn parse_with(
+        raw: String,
+        is_login: impl FnOnce(&str) -> bool,
+    ) -> Result<NewPassword, AppError> {
         let count = raw.chars().count();
         if !(MIN_CHARS..=MAX_CHARS).contains(&count) {
             return Err(AppError::invalid(
@@ -47,7 +56,7 @@ impl NewPassword {
                 "This password is one of the most used ones and easy to guess. Pick another.",
             ));
         }
-        if lower.trim() == login_key {
+        if is_login(lower.trim()) {
             return Err(AppError::invalid(
                 "password_is_login",
                 "Your password may not be your login name.",

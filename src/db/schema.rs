@@ -3,7 +3,7 @@
 diesel::table! {
     accounts (id) {
         id -> Text,
-        login_name -> Text,
+        login_hash -> Text,
         password_hash -> Text,
         role -> Text,
         created_on -> Text,
@@ -104,6 +104,7 @@ diesel::table! {
         reason -> Nullable<Text>,
         role -> Text,
         decided_at -> Nullable<BigInt>,
+        requested_on -> Text,
     }
 }
 

@@ -160,10 +160,24 @@ pub async fn delete(state: &AppState, session: &Session, id: &str) -> Result<(),
     .await
 }
 
-/// Expired announcements are deleted (retention).
+/// Expired announcements are deleted (retention); one without an end goes when its group's
+/// forum posts would, that many days after it was put up.
 pub fn purge_expired(conn: &mut DbConnection) -> Result<usize, AppError> {
-    Ok(
-        diesel::delete(announcements::table.filter(announcements::expires_at.le(time::now())))
-            .execute(conn)?,
-    )
+    use crate::db::schema::groups;
+    let now = time::now();
+    let mut gone = diesel::delete(announcements::table.filter(announcements::expires_at.le(now)))
+        .execute(conn)?;
+    let kept: Vec<(String, i32)> = groups::table
+        .select((groups::id, groups::post_retention_days))
+        .load(conn)?;
+    for (group, days) in kept {
+        gone += diesel::delete(
+            announcements::table
+                .filter(announcements::group_id.eq(&group))
+                .filter(announcements::expires_at.is_null())
+                .filter(announcements::created_at.lt(now - i64::from(days) * 86_400)),
+        )
+        .execute(conn)?;
+    }
+    Ok(gone)
 }

@@ -174,7 +174,7 @@ pub fn erase(
                 .select(posts::id)
                 .load(conn)?;
             for id in mine {
-                super::remove_post(conn, &id, true)?;
+                super::remove_post(conn, &id)?;
             }
         }
         PostsChoice::Anonymise => {
@@ -229,7 +229,7 @@ pub fn purge_expired(conn: &mut DbConnection, held_days: u32) -> Result<usize, A
             .load(conn)?;
         for id in &expired {
             // One transaction per post: its topic's last post and the topic go together.
-            crate::db::write(conn, |conn| super::remove_post(conn, id, false))?;
+            crate::db::write(conn, |conn| super::remove_post(conn, id))?;
         }
         gone += expired.len();
     }

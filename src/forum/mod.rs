@@ -192,17 +192,15 @@ pub fn author(
     }
 }
 
-/// Deletes a post for real. The topic goes with its last post; when its opener takes their
-/// opening post away and replies stay, the title (theirs too) becomes neutral.
-pub(crate) fn remove_post(
-    conn: &mut DbConnection,
-    post_id: &str,
-    by_author: bool,
-) -> Result<(), AppError> {
-    let Some((topic_id, author)) = posts_table::table
+/// Deletes a post for real. The topic goes with its last post. When the opening post goes
+/// (its writer deleted it, a leader removed it, or its retention ran out) and replies stay,
+/// the title goes with it: it is the opener's writing too. The topic shows a neutral title
+/// and no opener from then on.
+pub(crate) fn remove_post(conn: &mut DbConnection, post_id: &str) -> Result<(), AppError> {
+    let Some(topic_id) = posts_table::table
         .find(post_id)
-        .select((posts_table::topic_id, posts_table::author_membership))
-        .first::<(String, Option<String>)>(conn)
+        .select(posts_table::topic_id)
+        .first::<String>(conn)
         .optional()?
     else {
         return Ok(());
@@ -220,17 +218,13 @@ pub(crate) fn remove_post(
         .get_result(conn)?;
     if left == 0 {
         diesel::delete(topics_table::table.find(&topic_id)).execute(conn)?;
-    } else if by_author && opener.as_deref() == Some(post_id) {
-        diesel::update(
-            topics_table::table
-                .find(&topic_id)
-                .filter(topics_table::author_membership.eq(author)),
-        )
-        .set((
-            topics_table::title.eq(""),
-            topics_table::author_membership.eq(None::<String>),
-        ))
-        .execute(conn)?;
+    } else if opener.as_deref() == Some(post_id) {
+        diesel::update(topics_table::table.find(&topic_id))
+            .set((
+                topics_table::title.eq(""),
+                topics_table::author_membership.eq(None::<String>),
+            ))
+            .execute(conn)?;
     }
     Ok(())
 }

@@ -220,7 +220,7 @@ pub async fn delete(
                     Some(&removal),
                 )?;
             }
-            remove_post(conn, &post.id, content.own)
+            remove_post(conn, &post.id)
         },
     )
     .await
@@ -331,7 +331,7 @@ pub async fn review(
                     }
                     // The reason is the author's alone: the log says only that it happened.
                     log_about(conn, access, &post, ModlogAction::PostRejected, None, None)?;
-                    remove_post(conn, &post.id, false)
+                    remove_post(conn, &post.id)
                 }
             }
         },

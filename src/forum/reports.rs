@@ -379,3 +379,10 @@ pub async fn escalated(
         })
         .await
 }
+
+/// Reports older than `days` are deleted (retention): open ones and those sent on to the
+/// steunpunt alike. The post itself stays, under its group's retention.
+pub fn purge_old(conn: &mut DbConnection, days: u32) -> Result<usize, AppError> {
+    let cutoff = time::now() - i64::from(days) * 86_400;
+    Ok(diesel::delete(reports::table.filter(reports::created_at.lt(cutoff))).execute(conn)?)
+}

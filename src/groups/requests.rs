@@ -49,6 +49,7 @@ struct NewRequest<'a> {
     introduction: Option<&'a str>,
     state: RequestState,
     role: MemberRole,
+    requested_on: String,
 }
 
 /// Files a request (replacing any earlier one of this account, a decline read or not).
@@ -76,6 +77,7 @@ pub(crate) fn insert(
             introduction: Some(introduction),
             state: RequestState::Pending,
             role: MemberRole::Member,
+            requested_on: time::today(),
         })
         .execute(conn)
         .map_err(|e| {
@@ -329,6 +331,17 @@ pub fn own(conn: &mut DbConnection, access: &GroupAccess) -> Result<Option<OwnRe
         display_name,
         reason,
     }))
+}
+
+/// Deletes requests no leader decided on within `days` days of being made, introduction
+/// and all; the applicant may ask again.
+pub fn purge_undecided(conn: &mut DbConnection, days: u32) -> Result<usize, AppError> {
+    Ok(diesel::delete(
+        join_requests::table
+            .filter(join_requests::state.eq(RequestState::Pending))
+            .filter(join_requests::requested_on.lt(time::days_ago(days))),
+    )
+    .execute(conn)?)
 }
 
 /// Decided requests nobody settled within `days` are forgotten (retention): unread declines,

@@ -123,6 +123,7 @@ struct PrivacyPage {
     layout: Layout,
     /// The retention periods, from the configuration in force.
     how_long: String,
+    stored_groups: String,
 }
 
 #[derive(Template)]
@@ -174,6 +175,11 @@ async fn privacy(
             "{declined_days}",
             &s.retention.declined_request_days.to_string(),
         )
+        .replace(
+            "{pending_days}",
+            &s.retention.pending_request_days.to_string(),
+        )
+        .replace("{report_days}", &s.retention.report_days.to_string())
         .replace("{modlog_days}", &s.retention.modlog_days.to_string())
         .replace("{post_days}", &s.retention.default_post_days.to_string())
         .replace("{chat_hours}", &s.chat.default_retention_hours.to_string())
@@ -194,7 +200,18 @@ async fn privacy(
                     &s.retention.purge_interval_seconds.div_ceil(60).to_string(),
                 ),
         );
-    render(StatusCode::OK, &PrivacyPage { layout, how_long })
+    let stored_groups = layout.t.get("privacy.stored_groups").replace(
+        "{pending_days}",
+        &s.retention.pending_request_days.to_string(),
+    );
+    render(
+        StatusCode::OK,
+        &PrivacyPage {
+            layout,
+            how_long,
+            stored_groups,
+        },
+    )
 }
 
 #[derive(Deserialize)]

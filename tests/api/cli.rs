@@ -143,25 +143,9 @@ fn migrate_purge_and_create_admin(backend: Backend) {
     );
     assert!(!ok && output.contains("login_name_length"), "{output}");
 
-    let role: String = match backend {
-        Backend::Sqlite => {
-            let path = db.url.trim_start_matches("sqlite://");
-            let mut conn = SqliteConnection::establish(path).unwrap();
-            kring::db::schema::accounts::table
-                .select(kring::db::schema::accounts::role)
-                .filter(kring::db::schema::accounts::login_name.eq("beheer"))
-                .first(&mut conn)
-                .unwrap()
-        }
-        Backend::Postgres => {
-            let mut conn = PgConnection::establish(&db.url).unwrap();
-            kring::db::schema::accounts::table
-                .select(kring::db::schema::accounts::role)
-                .filter(kring::db::schema::accounts::login_name.eq("beheer"))
-                .first(&mut conn)
-                .unwrap()
-        }
-    };
+    // `kring` ran in the database's folder, so it made the key there.
+    let (stored, role) = the_only_account(&db);
+    assert_eq!(stored, db.login_hash("beheer"));
     assert_eq!(role, "instance_admin");
 
     let (ok, output) = run_kring(db.dir.path(), &env, &["purge"], "");
@@ -169,6 +153,82 @@ fn migrate_purge_and_create_admin(backend: Backend) {
         ok && output.contains("purged 0 expired sessions"),
         "{output}"
     );
+}
+
+/// Runs `work` on a connection to `db` (either backend).
+fn on<T>(db: &TestDatabase, work: impl FnOnce(&mut kring::db::DbConnection) -> T) -> T {
+    let settings = kring::configuration::Settings::for_tests(&db.url);
+    let pool = kring::db::Db::connect(&settings.database).unwrap();
+    work(&mut pool.get_blocking().unwrap())
+}
+
+/// (login_hash, role) of the one account in `db`.
+fn the_only_account(db: &TestDatabase) -> (String, String) {
+    use kring::db::schema::accounts;
+    on(db, |conn| {
+        accounts::table
+            .select((accounts::login_hash, accounts::role))
+            .first(conn)
+            .unwrap()
+    })
+}
+
+fn store_login_as_typed(db: &TestDatabase, login: &str) {
+    use kring::db::schema::accounts;
+    let n = on(db, |conn| {
+        diesel::update(accounts::table)
+            .set(accounts::login_hash.eq(login))
+            .execute(conn)
+            .unwrap()
+    });
+    assert_eq!(n, 1);
+}
+
+/// An account stored before login names were hashed (its name as typed, and no key file
+/// yet) is brought under a new key at the next start; once accounts are stored under a key,
+/// Kring will not start without that key file, and never makes a new one in its place.
+fn login_names_from_before_the_key_are_hashed_and_a_lost_key_stops_kring(backend: Backend) {
+    let Some(db) = TestDatabase::new(backend) else {
+        return;
+    };
+    let env = [("KRING_DATABASE__URL", db.url.as_str())];
+    let (ok, output) = run_kring(
+        db.dir.path(),
+        &env,
+        &["admin", "create-admin", "beheer"],
+        "een sterk beheerderswachtwoord\n",
+    );
+    assert!(ok, "{output}");
+    let key_file = db.login_key_file();
+    std::fs::remove_file(&key_file).unwrap();
+    store_login_as_typed(&db, "beheer");
+
+    let (ok, output) = run_kring(db.dir.path(), &env, &["purge"], "");
+    assert!(ok, "{output}");
+    assert!(
+        !output.contains("beheer"),
+        "the name is never logged: {output}"
+    );
+    assert!(key_file.exists(), "a fresh key was made");
+    assert_eq!(the_only_account(&db).0, db.login_hash("beheer"));
+
+    std::fs::remove_file(&key_file).unwrap();
+    let (ok, output) = run_kring(db.dir.path(), &env, &["purge"], "");
+    assert!(
+        !ok && output.contains("login key file") && output.contains("missing"),
+        "{output}"
+    );
+    assert!(!key_file.exists(), "no new key stands in for the lost one");
+}
+
+#[test]
+fn login_names_from_before_the_key_are_hashed_on_sqlite() {
+    login_names_from_before_the_key_are_hashed_and_a_lost_key_stops_kring(Backend::Sqlite);
+}
+
+#[test]
+fn login_names_from_before_the_key_are_hashed_on_postgres() {
+    login_names_from_before_the_key_are_hashed_and_a_lost_key_stops_kring(Backend::Postgres);
 }
 
 #[test]

@@ -144,6 +144,20 @@ impl TestDatabase {
         }
     }
 
+    /// The login key the app and every `kring` process started in [`TestDatabase::dir`] use
+    /// (the default `data/login.key`, relative to that folder).
+    pub fn login_key_file(&self) -> std::path::PathBuf {
+        self.dir.path().join("data").join("login.key")
+    }
+
+    /// How a login name is stored in this database.
+    pub fn login_hash(&self, login: &str) -> String {
+        let key = kring::names::check(login).expect("a valid login name").key;
+        kring::accounts::login_key::LoginKey::read(&self.login_key_file())
+            .expect("the app made the login key")
+            .hash(&key)
+    }
+
     /// What the database's files hold (SQLite: every byte of the database and its `-wal`
     /// and `-shm`), or what a backup of it would (PostgreSQL: `pg_dump`), to search for
     /// what must not be stored.
@@ -339,6 +353,9 @@ pub fn test_settings(db: &TestDatabase) -> Settings {
         kring::telemetry::init(&settings.log);
     }
     settings.server.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    // Where `kring` started in the database's folder keeps it too, so a process run there
+    // beside the in-process app (`kring purge`, a second server) shares the key.
+    settings.accounts.login_key_file = db.login_key_file();
     settings
 }
 
@@ -610,13 +627,14 @@ impl TestApp {
     /// Gives a registered account a role directly in the database (tests only; the product
     /// makes instance admins with `kring admin create-admin` and staff through the API).
     pub async fn set_role(&self, login: &str, role: &str) {
-        let (url, login, role) = (self.db.url.clone(), login.to_lowercase(), role.to_string());
+        let (url, login, role) = (self.db.url.clone(), login.to_string(), role.to_string());
+        let login_hash = self.db.login_hash(&login);
         tokio::task::spawn_blocking(move || {
             let settings = kring::configuration::Settings::for_tests(&url);
             let db = kring::db::Db::connect(&settings.database).unwrap();
             let mut conn = db.get_blocking().unwrap();
             use kring::db::schema::accounts;
-            let n = diesel::update(accounts::table.filter(accounts::login_name.eq(&login)))
+            let n = diesel::update(accounts::table.filter(accounts::login_hash.eq(&login_hash)))
                 .set(accounts::role.eq(&role))
                 .execute(&mut *conn)
                 .unwrap();

@@ -302,10 +302,17 @@ impl Runner {
     }
 
     fn kring(&self, database_url: String) -> Kring {
-        let mut env = vec![(
-            "KRING_LIMITS__SCALE".to_string(),
-            self.args.limits_scale.to_string(),
-        )];
+        let mut env = vec![
+            (
+                "KRING_LIMITS__SCALE".to_string(),
+                self.args.limits_scale.to_string(),
+            ),
+            // The login key beside the run's databases, not in the checkout's `data/`.
+            (
+                "KRING_ACCOUNTS__LOGIN_KEY_FILE".to_string(),
+                self.workdir.join("login.key").display().to_string(),
+            ),
+        ];
         if self.server_workers() > 0 {
             env.push((
                 "KRING_SERVER__WORKERS".into(),

@@ -1,14 +1,17 @@
-//! Retention: expired sessions and inactive accounts are purged for real.
+//! Retention: sessions, inactive accounts, posts and chat messages past their time are purged
+//! for real. `lapse`: what waits on a decision; `files`: deleted text leaving the files.
 
 use diesel::prelude::*;
 use kring::db::schema::{accounts, recovery_codes, sessions};
+
+mod files;
+mod lapse;
 
 use crate::backend_tests;
 use crate::helpers::{TestApp, test_settings};
 
 backend_tests!(
     expired_sessions_and_inactive_accounts_are_purged,
-    unread_declines_expire,
     one_process_purges_at_a_time,
     leaders_set_retention_within_the_steunpunts_bounds,
     the_steunpunt_sets_the_bounds,
@@ -55,64 +58,13 @@ async fn one_process_purges_at_a_time(app: TestApp) {
     assert!(after.ran);
 }
 
-async fn unread_declines_expire(app: TestApp) {
-    use kring::db::schema::join_requests;
-    let sp = app.steunpunt_admin().await;
-    app.group(&sp, "vergeet", "closed", Some("approval"), true)
-        .await;
-    let leader = app.leader(&sp, "vergeet", "Leider").await;
-    let (_, applicant) = app.member().await;
-    app.join(
-        &applicant,
-        "vergeet",
-        serde_json::json!({"display_name": "Vraag",
-        "introduction": "Ik zou graag meedoen met jullie groep."}),
-    )
-    .await;
-    let list: serde_json::Value = app
-        .get("/api/v1/groups/vergeet/join-requests", &leader)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let id = list[0]["id"].as_str().unwrap().to_string();
-    app.send_json(
-        reqwest::Method::POST,
-        &format!("/api/v1/join-requests/{id}/decision"),
-        &leader,
-        Some(&serde_json::json!({"approve": false, "reason": "Niet nu, sorry."})),
-    )
-    .await;
-    let settings = test_settings(&app.db);
-    let purged = tokio::task::spawn_blocking(move || {
-        let db = kring::db::Db::connect(&settings.database).unwrap();
-        let mut conn = db.get_blocking().unwrap();
-        let old = kring::time::now() - 31 * 24 * 3600;
-        diesel::update(join_requests::table.find(&id))
-            .set(join_requests::decided_at.eq(Some(old)))
-            .execute(&mut *conn)
-            .unwrap();
-        drop(conn);
-        kring::retention::purge_blocking(&db, &settings).unwrap()
-    })
-    .await
-    .unwrap();
-    assert_eq!(purged.decided_requests, 1);
-    assert_eq!(
-        app.get("/api/v1/groups/vergeet/join-request", &applicant)
-            .await
-            .status(),
-        404
-    );
-}
-
 async fn expired_sessions_and_inactive_accounts_are_purged(app: TestApp) {
     let (_, stale_token) = app.member().await;
     let (_, live_token) = app.member().await;
     let (gone_login, _) = app.member().await;
     let settings = test_settings(&app.db);
     let stale_hash = kring::secrets::sha256_hex(&stale_token);
-    let gone_key = gone_login.to_lowercase();
+    let gone_key = app.db.login_hash(&gone_login);
     let report = tokio::task::spawn_blocking(move || {
         let db = kring::db::Db::connect(&settings.database).unwrap();
         let mut conn = db.get_blocking().unwrap();
@@ -120,7 +72,7 @@ async fn expired_sessions_and_inactive_accounts_are_purged(app: TestApp) {
             .set(sessions::expires_at.eq(kring::time::now() - 1))
             .execute(&mut *conn)
             .unwrap();
-        diesel::update(accounts::table.filter(accounts::login_name.eq(&gone_key)))
+        diesel::update(accounts::table.filter(accounts::login_hash.eq(&gone_key)))
             .set(accounts::last_seen_on.eq("2020-01-01"))
             .execute(&mut *conn)
             .unwrap();
@@ -128,7 +80,7 @@ async fn expired_sessions_and_inactive_accounts_are_purged(app: TestApp) {
         let report = kring::retention::purge_blocking(&db, &settings).unwrap();
         let mut conn = db.get_blocking().unwrap();
         let left: i64 = accounts::table
-            .filter(accounts::login_name.eq(&gone_key))
+            .filter(accounts::login_hash.eq(&gone_key))
             .count()
             .get_result(&mut *conn)
             .unwrap();
@@ -346,7 +298,7 @@ async fn posts_and_messages_past_their_retention_are_purged(app: TestApp) {
         .published(
             &cast.member,
             "vergaan",
-            "Oud onderwerp",
+            "Oud onderwerp VERGAAN_TITEL",
             "Tekst die vergaat VERGAAN_OUD",
         )
         .await;
@@ -440,8 +392,16 @@ async fn posts_and_messages_past_their_retention_are_purged(app: TestApp) {
     for gone in [&old_post, &pinned_post, &held_post] {
         assert!(!left.contains(&gone.as_str()), "{gone} stayed: {left:?}");
     }
-    // The topic stays with its reply; the room keeps the new message.
-    assert_eq!(app.db.rows_in("topics").len(), 2);
+    // The topics stay with their replies, but an expired opening post takes its title and
+    // its opener with it: the topic reads with a neutral title, opened by nobody.
+    let topics_left = app.db.rows_in("topics");
+    assert_eq!(topics_left.len(), 2);
+    for topic in &topics_left {
+        assert_eq!(topic["title"], "", "{topic}");
+        assert!(topic["author_membership"].is_null(), "{topic}");
+    }
+    let page = app.topic_page(Some(&cast.member), &old_topic).await;
+    assert!(!page.to_string().contains("VERGAAN_TITEL"), "{page}");
     let _ = topics::table;
     let messages_left = app.db.rows_in("messages");
     assert_eq!(messages_left.len(), 1);
@@ -450,87 +410,13 @@ async fn posts_and_messages_past_their_retention_are_purged(app: TestApp) {
     // from every live row), once the write-ahead log is truncated.
     app.checkpoint().await;
     let dump = String::from_utf8_lossy(&app.db.dump()).to_string();
-    for sentinel in ["VERGAAN_OUD", "VERGAAN_HELD", "VERGAAN_CHAT"] {
+    for sentinel in [
+        "VERGAAN_OUD",
+        "VERGAAN_TITEL",
+        "VERGAAN_HELD",
+        "VERGAAN_CHAT",
+    ] {
         assert!(!dump.contains(sentinel), "{sentinel} survived the purge");
-    }
-}
-
-mod scheduled {
-    use super::*;
-
-    backend_tests!(
-        settings = every_second;
-        the_scheduler_purges_on_time,
-        deleted_text_leaves_the_files_while_the_server_runs
-    );
-
-    fn every_second(settings: &mut kring::configuration::Settings) {
-        settings.retention.purge_interval_seconds = 1;
-        settings.retention.scrub_interval_seconds = 1;
-    }
-
-    /// A post its author deletes is gone from every byte of the database files (SQLite:
-    /// the file and `-wal`; PostgreSQL: a dump) while the server keeps running.
-    async fn deleted_text_leaves_the_files_while_the_server_runs(app: TestApp) {
-        const SENTINEL: &str = "WEG-UIT-DE-BESTANDEN-4711";
-        let cast = crate::forum::Cast::new(&app).await;
-        cast.group(&app, "wissen", "registered", None, true).await;
-        let (_, post) = app
-            .published(
-                &cast.member,
-                "wissen",
-                "Even iets",
-                &format!("Tekst {SENTINEL}"),
-            )
-            .await;
-        let stored = String::from_utf8_lossy(&app.db.dump()).contains(SENTINEL);
-        assert!(stored, "sanity: the post is in the files first");
-        let removed = app
-            .call(
-                reqwest::Method::DELETE,
-                &format!("/api/v1/posts/{post}"),
-                Some(&cast.member),
-                None,
-            )
-            .await;
-        assert_eq!(removed.status(), 204);
-        within_15_s("the deleted post is still in the files", || {
-            String::from_utf8_lossy(&app.db.dump()).contains(SENTINEL)
-        })
-        .await;
-    }
-
-    /// With a short interval the scheduler purges by itself: a post past its group's
-    /// retention is gone within seconds, without `kring purge`.
-    async fn the_scheduler_purges_on_time(app: TestApp) {
-        use kring::db::schema::posts;
-        let cast = crate::forum::Cast::new(&app).await;
-        cast.group(&app, "vlug", "registered", None, true).await;
-        let change = serde_json::json!({"retention": {"post_days": 1}});
-        assert_eq!(
-            patch_group(&app, &cast.leader, "vlug", change)
-                .await
-                .status(),
-            200
-        );
-        let (_, post) = app
-            .published(&cast.member, "vlug", "Kort", "Niet voor lang")
-            .await;
-        let id = post.clone();
-        backdate(&app, false, move |conn| {
-            diesel::update(posts::table.find(&id))
-                .set(posts::created_at.eq(kring::time::now() - 2 * 86_400))
-                .execute(conn)
-                .unwrap();
-        })
-        .await;
-        within_15_s("the scheduler did not purge in 15 s", || {
-            app.db
-                .rows_in("posts")
-                .iter()
-                .any(|p| p["id"] == post.as_str())
-        })
-        .await;
     }
 }
 

@@ -1,0 +1,1 @@
+ALTER TABLE join_requests DROP COLUMN requested_on;
