@@ -30,10 +30,12 @@ pub fn new_token() -> String {
 
 /// The stored form of a token or code.
 pub fn sha256_hex(value: &str) -> String {
-    Sha256::digest(value.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Sha256::digest(value.as_bytes()))
+}
+
+/// Bytes as lowercase hex, two characters each.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A human-typable code of `groups` groups of four base32 characters (5 bits each), e.g.

@@ -57,11 +57,7 @@ impl LoginKey {
     pub fn hash(&self, login_key: &str) -> String {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key size");
         mac.update(login_key.as_bytes());
-        mac.finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        crate::secrets::hex(&mac.finalize().into_bytes())
     }
 
     /// Reads the key file.
@@ -105,7 +101,7 @@ impl LoginKey {
         }
         let mut key = [0u8; KEY_BYTES];
         rand::rng().fill_bytes(&mut key);
-        let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+        let hex = crate::secrets::hex(&key);
         let temporary = path.with_extension(format!("new-{}", std::process::id()));
         let written = write_private(&temporary, &format!("{hex}\n"))
             .and_then(|()| std::fs::hard_link(&temporary, path));
