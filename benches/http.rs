@@ -275,7 +275,7 @@ async fn run_scenario(target: &Arc<Target>, scenario: Scenario, duration: Durati
 async fn bench_backend(db: &BenchDatabase, duration: Duration) -> Vec<Outcome> {
     let mut settings = Settings::load_from(None, &[]).expect("the embedded defaults are valid");
     settings.database.url = db.url.clone();
-    settings.accounts.login_key_file = db.dir.path().join("login.key");
+    settings.accounts.login_key_path = db.dir.path().join("login.key");
     settings.server.bind = "127.0.0.1:0".into();
     settings.server.workers = WORKERS;
     settings.limits.scale = 100_000.0;

@@ -75,7 +75,7 @@ pub struct SteunpuntSettings {
 #[serde(deny_unknown_fields)]
 pub struct AccountSettings {
     /// The file holding the key login names are stored under (see `accounts::login_key`).
-    pub login_key_file: PathBuf,
+    pub login_key_path: PathBuf,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -401,6 +401,28 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.database.url, "postgres://secret@db/kring");
+    }
+
+    /// `KRING_X_FILE` means "read X from this file", so a setting whose own name ended in
+    /// `_file` could never be set from the environment (`KRING_ACCOUNTS__LOGIN_KEY_FILE`
+    /// would be read as the login key's *contents*). Settings naming a file say `_path`.
+    #[test]
+    fn no_setting_is_named_like_a_secret_file() {
+        let defaults: toml::Table = DEFAULT_TOML.parse().unwrap();
+        for (section, table) in &defaults {
+            for key in table.as_table().into_iter().flat_map(|t| t.keys()) {
+                assert!(
+                    !key.ends_with("_file"),
+                    "{section}.{key}: a setting may not end in _file"
+                );
+            }
+        }
+        let s = Settings::load_from(
+            None,
+            &env(&[("KRING_ACCOUNTS__LOGIN_KEY_PATH", "/srv/kring/login.key")]),
+        )
+        .unwrap();
+        assert_eq!(s.accounts.login_key_path, Path::new("/srv/kring/login.key"));
     }
 
     #[test]

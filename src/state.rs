@@ -49,7 +49,7 @@ impl AppState {
         let (home, login_key) = {
             let mut conn = db.get_blocking()?;
             let (login_key, brought) =
-                login_key::prepare(&mut conn, &settings.accounts.login_key_file)?;
+                login_key::prepare(&mut conn, &settings.accounts.login_key_path)?;
             if brought > 0 {
                 tracing::info!(
                     accounts = brought,

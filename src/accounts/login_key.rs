@@ -1,7 +1,7 @@
 //! The key login names are stored under.
 //!
 //! The database never holds a login name as typed: only HMAC-SHA256 of its normalised form
-//! under a 256-bit key that lives in a file of its own (`accounts.login_key_file`). Whoever
+//! under a 256-bit key that lives in a file of its own (`accounts.login_key_path`). Whoever
 //! holds the database, or a backup of it, without that file can neither read a login name
 //! nor test a guess. With the file as well, guesses can be tested one by one (that is what
 //! logging in does); names still cannot be read back.
@@ -32,7 +32,7 @@ pub enum LoginKeyError {
     #[error(
         "the login key file {0} is missing, and the database holds accounts stored under a \
          key: without the file nobody can log in. Restore it from a backup, or point \
-         accounts.login_key_file at it"
+         accounts.login_key_path at it"
     )]
     Missing(PathBuf),
     #[error("the login key file {path} cannot be used: {reason}")]

@@ -199,7 +199,7 @@ fn login_names_from_before_the_key_are_hashed_and_a_lost_key_stops_kring(backend
         "een sterk beheerderswachtwoord\n",
     );
     assert!(ok, "{output}");
-    let key_file = db.login_key_file();
+    let key_file = db.login_key_path();
     std::fs::remove_file(&key_file).unwrap();
     store_login_as_typed(&db, "beheer");
 

@@ -146,14 +146,14 @@ impl TestDatabase {
 
     /// The login key the app and every `kring` process started in [`TestDatabase::dir`] use
     /// (the default `data/login.key`, relative to that folder).
-    pub fn login_key_file(&self) -> std::path::PathBuf {
+    pub fn login_key_path(&self) -> std::path::PathBuf {
         self.dir.path().join("data").join("login.key")
     }
 
     /// How a login name is stored in this database.
     pub fn login_hash(&self, login: &str) -> String {
         let key = kring::names::check(login).expect("a valid login name").key;
-        kring::accounts::login_key::LoginKey::read(&self.login_key_file())
+        kring::accounts::login_key::LoginKey::read(&self.login_key_path())
             .expect("the app made the login key")
             .hash(&key)
     }
@@ -355,7 +355,7 @@ pub fn test_settings(db: &TestDatabase) -> Settings {
     settings.server.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
     // Where `kring` started in the database's folder keeps it too, so a process run there
     // beside the in-process app (`kring purge`, a second server) shares the key.
-    settings.accounts.login_key_file = db.login_key_file();
+    settings.accounts.login_key_path = db.login_key_path();
     settings
 }
 

@@ -309,7 +309,7 @@ impl Runner {
             ),
             // The login key beside the run's databases, not in the checkout's `data/`.
             (
-                "KRING_ACCOUNTS__LOGIN_KEY_FILE".to_string(),
+                "KRING_ACCOUNTS__LOGIN_KEY_PATH".to_string(),
                 self.workdir.join("login.key").display().to_string(),
             ),
         ];
