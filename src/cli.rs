@@ -34,7 +34,7 @@ pub enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
-    /// Run retention now: purge expired sessions and inactive accounts.
+    /// Run retention now: purge everything past its time, and print what went.
     Purge,
     /// Administration tasks.
     Admin {
@@ -123,10 +123,7 @@ async fn purge(settings: Settings) -> ExitCode {
     .await;
     match result {
         Ok(Ok(report)) => {
-            println!(
-                "purged {} expired sessions and {} inactive accounts",
-                report.sessions, report.accounts
-            );
+            println!("{report}");
             ExitCode::SUCCESS
         }
         Ok(Err(e)) => fail(e),

@@ -124,6 +124,35 @@ pub struct PurgeReport {
     pub ended_room_sanctions: usize,
 }
 
+impl std::fmt::Display for PurgeReport {
+    /// What `kring purge` prints: every count, named.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if !self.ran {
+            return f.write_str("another process is purging right now; nothing was purged here");
+        }
+        let counts = [
+            (self.sessions, "expired sessions"),
+            (self.accounts, "inactive accounts"),
+            (self.decided_requests, "decided join requests"),
+            (self.undecided_requests, "undecided join requests"),
+            (self.ended_sanctions, "ended sanctions"),
+            (self.spent_invites, "spent or expired invites"),
+            (self.modlog_lines, "moderation log lines"),
+            (self.expired_announcements, "expired announcements"),
+            (self.old_reports, "old reports"),
+            (self.forum_posts, "forum posts"),
+            (self.chat_messages, "chat messages"),
+            (self.ended_room_sanctions, "ended room sanctions"),
+        ];
+        f.write_str("purged ")?;
+        for (i, (count, what)) in counts.iter().enumerate() {
+            let sep = if i == 0 { "" } else { ", " };
+            write!(f, "{sep}{count} {what}")?;
+        }
+        Ok(())
+    }
+}
+
 /// Runs every purge once (blocking: call from a blocking thread or the CLI).
 pub fn purge_blocking(db: &Db, settings: &Settings) -> Result<PurgeReport, AppError> {
     let report = db

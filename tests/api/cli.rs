@@ -150,7 +150,8 @@ fn migrate_purge_and_create_admin(backend: Backend) {
 
     let (ok, output) = run_kring(db.dir.path(), &env, &["purge"], "");
     assert!(
-        ok && output.contains("purged 0 expired sessions"),
+        ok && output.contains("purged 0 expired sessions")
+            && output.contains("0 forum posts, 0 chat messages"),
         "{output}"
     );
 }

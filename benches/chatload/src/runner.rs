@@ -1418,14 +1418,15 @@ fn machine() -> String {
     format!("{cpus} CPUs, {model}, {memory}")
 }
 
-/// Replaces the `## Chat` section of the results file (up to the next `## `), or appends it.
+/// Replaces the first `## Chat` section of the results file (up to the next `## `, so a
+/// later section of notes written by hand stays), or appends it.
 fn write_section(path: &Path, section: &str) -> std::io::Result<()> {
     let old = std::fs::read_to_string(path).unwrap_or_else(|_| "# Benchmark results\n".into());
-    let start = old
-        .match_indices("\n## Chat")
-        .map(|(i, _)| i + 1)
-        .next()
-        .or_else(|| old.starts_with("## Chat").then_some(0));
+    let start = if old.starts_with("## Chat") {
+        Some(0)
+    } else {
+        old.find("\n## Chat").map(|i| i + 1)
+    };
     let new = match start {
         Some(start) => {
             let end = old[start + 3..]
@@ -1471,6 +1472,13 @@ mod tests {
         assert_eq!(
             std::fs::read_to_string(&path).unwrap(),
             "# R\n\n## HTTP\n\nh\n\n## Chat (x)\n\nnew\n"
+        );
+        // Notes written by hand, in a section of their own after the runner's, survive.
+        std::fs::write(&path, "## Chat (x)\n\nold\n\n## Chat by hand\n\nnotes\n").unwrap();
+        write_section(&path, "## Chat (x)\n\nnew\n").unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "## Chat (x)\n\nnew\n\n## Chat by hand\n\nnotes\n"
         );
         std::fs::remove_dir_all(&dir).unwrap();
     }
