@@ -919,13 +919,21 @@ impl Runner {
             (Some((k, _)), Some((b, _))) if b > 0.0 => format!(", {:.2}x bare", k / b),
             _ => String::new(),
         };
+        // Say so when the host, not Kring, is what misses the floor: the bare server, which
+        // does nothing but broadcast, stays under it too while Kring keeps the ratio.
+        let host_bound = matches!((best[0], best[1]),
+            (Some((k, _)), Some((b, _))) if b < 100_000.0 && k >= 0.5 * b);
+        let mut result = verdict(reasons[0].is_none(), ok, ok);
+        if !ok && host_bound {
+            result.push_str(" (floor only: bare is below 100,000/s too; the ratio is met)");
+        }
         self.row_with(
             &s,
             &format!("deliveries/s held {secs:.0} s with p99 <= 25 ms, 0 gaps"),
             format!("{}{ratio}", show(0)),
             show(1),
             ">= 100,000/s and >= 0.5x bare",
-            verdict(reasons[0].is_none(), ok, ok),
+            result,
         );
         self.row(
             &s,
