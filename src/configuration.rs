@@ -149,6 +149,7 @@ pub struct LimitSettings {
     pub post_per_account: RateLimit,
     pub report_per_account: RateLimit,
     pub chat_messages_per_connection: RateLimit,
+    pub chat_guests_per_source: RateLimit,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -163,6 +164,7 @@ pub struct ChatSettings {
     pub max_retention_hours: u32,
     pub session_hours: u32,
     pub max_connections_per_room: usize,
+    pub max_connections_per_account: usize,
 }
 
 impl ChatSettings {
@@ -310,6 +312,7 @@ impl Settings {
             l.post_per_account,
             l.report_per_account,
             l.chat_messages_per_connection,
+            l.chat_guests_per_source,
         ] {
             if limit.max == 0 || limit.window_seconds == 0 {
                 return invalid("limits: every max and window_seconds must be at least 1");
@@ -331,10 +334,12 @@ impl Settings {
             || c.default_retention_hours > c.max_retention_hours
             || c.session_hours == 0
             || c.max_connections_per_room == 0
+            || c.max_connections_per_account == 0
         {
             return invalid(
                 "chat: retention hours 1 <= default_retention_hours <= max_retention_hours; \
-                 session_hours and max_connections_per_room at least 1",
+                 session_hours, max_connections_per_room and max_connections_per_account at \
+                 least 1",
             );
         }
         Ok(())

@@ -58,6 +58,8 @@ pub enum Attempt {
     Post,
     /// A post reported.
     Report,
+    /// A guest joining a chat room (a connection opened without an account).
+    ChatGuest,
 }
 
 pub struct RateLimits {
@@ -72,6 +74,7 @@ pub struct RateLimits {
     post_source: DefaultKeyedRateLimiter<SourceKey>,
     post_account: DefaultKeyedRateLimiter<AccountKey>,
     report_account: DefaultKeyedRateLimiter<AccountKey>,
+    chat_guest_source: DefaultKeyedRateLimiter<SourceKey>,
 }
 
 fn quota(limit: RateLimit, scale: f64) -> Quota {
@@ -109,6 +112,10 @@ impl RateLimits {
             post_source: DefaultKeyedRateLimiter::keyed(quota(settings.post_per_source, s)),
             post_account: DefaultKeyedRateLimiter::keyed(quota(settings.post_per_account, s)),
             report_account: DefaultKeyedRateLimiter::keyed(quota(settings.report_per_account, s)),
+            chat_guest_source: DefaultKeyedRateLimiter::keyed(quota(
+                settings.chat_guests_per_source,
+                s,
+            )),
         }
     }
 
@@ -128,6 +135,7 @@ impl RateLimits {
             Attempt::Invite => (&self.invite_source, Some(&self.invite_account)),
             Attempt::Post => (&self.post_source, Some(&self.post_account)),
             Attempt::Report => (&self.post_source, Some(&self.report_account)),
+            Attempt::ChatGuest => (&self.chat_guest_source, None),
         };
         check(by_source, &source)?;
         if let (Some(limiter), Some(login)) = (by_account, login_key) {
@@ -144,6 +152,7 @@ impl RateLimits {
             &self.recover_source,
             &self.invite_source,
             &self.post_source,
+            &self.chat_guest_source,
         ] {
             limiter.retain_recent();
             limiter.shrink_to_fit();

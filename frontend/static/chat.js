@@ -66,6 +66,9 @@ function start(data) {
     return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   };
 
+  // A guest's own key for this page (never stored here; the server keeps only its hash).
+  const guestKey = randomId();
+
   async function api(method, path, body) {
     const init = { method, headers: {}, credentials: "same-origin" };
     if (body !== undefined) {
@@ -248,8 +251,9 @@ function start(data) {
     }
   }
 
-  function removeMessage(id) {
-    document.getElementById(`m-${id}`)?.remove();
+  function removeMessage(id, seq) {
+    const item = id ? document.getElementById(`m-${id}`) : list.querySelector(`li.message[data-seq="${Number(seq)}"]`);
+    item?.remove();
     $("no-messages").hidden = list.querySelector("li.message") !== null;
   }
 
@@ -427,6 +431,7 @@ function start(data) {
     removed: () => t("removed"),
     banned: () => t("banned"),
     left: () => t("left"),
+    role_changed: () => t("role_changed"),
     room_deleted: () => t("room_deleted"),
   };
 
@@ -473,7 +478,7 @@ function start(data) {
         for (const [id, { body }] of pending) transmit(id, body);
         break;
       case "message": addMessage(frame); break;
-      case "deleted": removeMessage(frame.id); break;
+      case "deleted": removeMessage(frame.id, frame.seq); break;
       case "notice": notified(frame); break;
       case "presence": showPresence(frame); break;
       case "error": refused(frame); break;
@@ -495,7 +500,11 @@ function start(data) {
     const url = new URL(`${roomPath()}/ws`, location.href);
     url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
     url.searchParams.set("since", String(lastSeq));
-    if (nickname) url.searchParams.set("nickname", nickname);
+    if (nickname) {
+      url.searchParams.set("nickname", nickname);
+      // The same key on every reconnect: a message resent after one is still kept once.
+      url.searchParams.set("guest_key", guestKey);
+    }
     connection.textContent = t("connecting");
     const ws = new WebSocket(url);
     socket = ws;

@@ -64,6 +64,10 @@ pub enum Event {
     /// check their session again, and close when it is gone.
     #[serde(rename = "a")]
     Account { a: String, kind: String },
+    /// Group `g`'s openness changed (its mode, listing or status): the connections in its
+    /// rooms check their access again.
+    #[serde(rename = "o")]
+    Group { g: String },
     /// A leader removed guest connection `c` from room `r`.
     #[serde(rename = "c")]
     Guest {
@@ -284,7 +288,7 @@ fn deliver(state: &Arc<AppState>, event: Event, frame: Option<ByteString>) {
             let frame = frame.unwrap_or_else(|| {
                 ServerFrame::Deleted {
                     room_id: &r,
-                    id: &id,
+                    id: Some(&id),
                     seq: s,
                 }
                 .to_text()
@@ -301,6 +305,7 @@ fn deliver(state: &Arc<AppState>, event: Event, frame: Option<ByteString>) {
         Event::Member { m, r, kind, why } => hub.member(&m, r.as_deref(), &kind, why),
         Event::Guest { r, c, why } => hub.guest(&r, &c, why),
         Event::Account { a, kind } => hub.account(&a, &kind),
+        Event::Group { g } => hub.group(&g),
     }
 }
 
@@ -458,7 +463,7 @@ fn event_room(event: &Event) -> Option<&str> {
         | Event::RoomGone { r }
         | Event::Presence { r }
         | Event::Guest { r, .. } => Some(r),
-        Event::Member { .. } | Event::Account { .. } => None,
+        Event::Member { .. } | Event::Account { .. } | Event::Group { .. } => None,
     }
 }
 
@@ -563,6 +568,15 @@ pub async fn tell_account(state: &AppState, account_id: &str, kind: &str) {
     tell(state, event, "an ended session").await;
 }
 
+/// Tells every process that a group's openness changed (`groups::settings`), after it was
+/// committed: who may read its rooms may have changed, so their connections check again.
+pub async fn tell_group(state: &AppState, group_id: &str) {
+    let event = Event::Group {
+        g: group_id.to_string(),
+    };
+    tell(state, event, "a group's new openness").await;
+}
+
 /// An event about something committed outside a chat write: delivered here at once on
 /// SQLite, and through NOTIFY to every process (this one included) on PostgreSQL.
 async fn tell(state: &AppState, event: Event, what: &str) {
@@ -572,6 +586,7 @@ async fn tell(state: &AppState, event: Event, what: &str) {
                 state.chat.hub.member(&m, r.as_deref(), &kind, why);
             }
             Event::Account { a, kind } => state.chat.hub.account(&a, &kind),
+            Event::Group { g } => state.chat.hub.group(&g),
             _ => {}
         }
         return;

@@ -7,7 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::DbConnection;
-use crate::db::schema::{messages, room_presence, room_sanctions, rooms};
+use crate::db::schema::{message_deletions, messages, room_presence, room_sanctions, rooms};
 use crate::error::AppError;
 use crate::forum::erasure::PostsChoice;
 use crate::time;
@@ -118,7 +118,13 @@ pub fn erase(
     let mine = messages::table.filter(messages::author_membership.eq_any(memberships));
     match choice {
         PostsChoice::Delete => {
+            // Clients that were away when they went still drop them when they come back.
+            let gone: Vec<(String, i64)> = messages::table
+                .filter(messages::author_membership.eq_any(memberships))
+                .select((messages::room_id, messages::seq))
+                .load(conn)?;
             diesel::delete(mine).execute(conn)?;
+            super::messages::record_deletions(conn, &gone)?;
         }
         PostsChoice::Anonymise => {
             // Unlinked, and the resend key with it (it could tie the words to the person).
@@ -135,6 +141,7 @@ pub fn erase(
 
 /// Messages past their room's retention are deleted: `retention_hours` after the meeting
 /// session they were sent in ended (in a room that is always open, after they were sent).
+/// So are the notes of deleted messages, `retention_hours` after the deletion.
 pub fn purge_expired(conn: &mut DbConnection) -> Result<usize, AppError> {
     let now = time::now();
     // Per room, by its own retention. Rooms are few; one statement each.
@@ -153,6 +160,13 @@ pub fn purge_expired(conn: &mut DbConnection) -> Result<usize, AppError> {
                         .and(messages::sent_at.lt(cutoff))
                         .nullable()),
             ),
+        )
+        .execute(conn)?;
+        // A deletion is noted for as long as a message sent with it would be kept.
+        diesel::delete(
+            message_deletions::table
+                .filter(message_deletions::room_id.eq(&room))
+                .filter(message_deletions::deleted_at.lt(cutoff)),
         )
         .execute(conn)?;
     }

@@ -223,6 +223,9 @@ impl Queue {
 
 #[derive(Default)]
 struct Room {
+    /// The group the room belongs to (its id): a change to the group's openness rechecks
+    /// every connection in its rooms.
+    group_id: String,
     conns: HashMap<u64, Conn>,
     /// Whether the room was open at the last look (schedule changes are announced).
     open: Option<bool>,
@@ -256,6 +259,7 @@ impl Drop for Subscription {
 
 /// Who a connection is, as the hub needs to know.
 pub struct Joining {
+    pub group_id: String,
     pub account_id: Option<String>,
     pub membership_id: Option<String>,
     pub guest: Option<String>,
@@ -282,15 +286,31 @@ impl Hub {
         room_id: &str,
         who: Joining,
         queue: usize,
-        max: usize,
+        (max, max_per_account): (usize, usize),
     ) -> Result<Subscription, AppError> {
         let mut rooms = self.lock();
-        let room = rooms.entry(room_id.to_string()).or_default();
+        let room = rooms.entry(room_id.to_string()).or_insert_with(|| Room {
+            group_id: who.group_id.clone(),
+            ..Room::default()
+        });
         if room.conns.len() >= max {
             return Err(AppError::conflict(
                 "room_full",
                 "This room is full right now. Try again later.",
             ));
+        }
+        if let Some(account) = &who.account_id {
+            let mine = room
+                .conns
+                .values()
+                .filter(|c| c.account_id.as_ref() == Some(account))
+                .count();
+            if mine >= max_per_account {
+                return Err(AppError::conflict(
+                    "too_many_connections",
+                    "You have this room open in too many tabs or devices. Close one first.",
+                ));
+            }
         }
         let queue = Arc::new(Queue::new(queue));
         let id = self.next.fetch_add(1, Ordering::Relaxed);
@@ -429,6 +449,20 @@ impl Hub {
         });
     }
 
+    /// A group's openness (its mode, listing or status) changed: every connection in its
+    /// rooms checks its access again, and catches up.
+    pub fn group(&self, group_id: &str) {
+        let mut rooms = self.lock();
+        let ids: Vec<String> = rooms
+            .iter()
+            .filter(|(_, room)| room.group_id == group_id)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in ids {
+            offer_in(&mut rooms, &id, |_| Some(Outbound::Resync));
+        }
+    }
+
     pub fn resync_room(&self, room_id: &str) {
         self.offer(room_id, |_| Some(Outbound::Resync));
     }
@@ -497,6 +531,7 @@ mod tests {
 
     fn joining() -> Joining {
         Joining {
+            group_id: "g".into(),
             account_id: None,
             membership_id: None,
             guest: None,
@@ -521,8 +556,8 @@ mod tests {
     #[test]
     fn a_full_queue_cuts_only_its_own_connection() {
         let hub = Hub::new();
-        let fast = hub.join("r", joining(), 2, 10).unwrap();
-        let slow = hub.join("r", joining(), 2, 10).unwrap();
+        let fast = hub.join("r", joining(), 2, (10, 8)).unwrap();
+        let slow = hub.join("r", joining(), 2, (10, 8)).unwrap();
         fast.queue.resume(0);
         for (seq, body) in [(1, "a"), (2, "b")] {
             hub.message("r", seq, text(body));
@@ -542,7 +577,7 @@ mod tests {
     #[test]
     fn the_writer_writes_in_order_and_hands_the_rest_to_the_task() {
         let hub = Hub::new();
-        let sub = hub.join("r", joining(), 16, 10).unwrap();
+        let sub = hub.join("r", joining(), 16, (10, 8)).unwrap();
         hub.message("r", 1, text("one"));
         assert!(
             written(&sub.queue).is_empty(),
@@ -578,7 +613,7 @@ mod tests {
     #[tokio::test]
     async fn a_connection_takes_what_waits_then_hears_the_hub_let_go() {
         let hub = Hub::new();
-        let sub = hub.join("r", joining(), 8, 10).unwrap();
+        let sub = hub.join("r", joining(), 8, (10, 8)).unwrap();
         sub.queue.resume(0);
         hub.message("r", 1, text("a"));
         hub.message("r", 2, text("b"));
@@ -591,7 +626,7 @@ mod tests {
         ));
         assert!(sub.queue.handed().await.is_none(), "then the end");
         // A connection that ended is dropped by the hub at the next frame.
-        let gone = hub.join("s", joining(), 8, 10).unwrap();
+        let gone = hub.join("s", joining(), 8, (10, 8)).unwrap();
         drop(gone);
         hub.message("s", 1, text("x"));
         assert!(!hub.has_room("s"));
@@ -600,8 +635,43 @@ mod tests {
     #[test]
     fn rooms_have_a_cap() {
         let hub = Hub::new();
-        let _a = hub.join("r", joining(), 4, 1).unwrap();
-        assert!(hub.join("r", joining(), 4, 1).is_err());
-        assert!(hub.join("other", joining(), 4, 1).is_ok());
+        let _a = hub.join("r", joining(), 4, (1, 8)).unwrap();
+        assert!(hub.join("r", joining(), 4, (1, 8)).is_err());
+        assert!(hub.join("other", joining(), 4, (1, 8)).is_ok());
+    }
+
+    #[test]
+    fn an_account_holds_a_few_connections_to_a_room_at_most() {
+        let hub = Hub::new();
+        let of = |account: &str| Joining {
+            account_id: Some(account.into()),
+            ..joining()
+        };
+        let _held: Vec<_> = (0..2)
+            .map(|_| hub.join("r", of("a"), 4, (10, 2)).unwrap())
+            .collect();
+        let refused = hub.join("r", of("a"), 4, (10, 2)).err().unwrap();
+        assert_eq!(refused.code(), "too_many_connections");
+        // Another account, another room, and guests are not held to it.
+        assert!(hub.join("r", of("b"), 4, (10, 2)).is_ok());
+        assert!(hub.join("s", of("a"), 4, (10, 2)).is_ok());
+        assert!(hub.join("r", joining(), 4, (10, 2)).is_ok());
+    }
+
+    #[test]
+    fn a_change_to_a_group_rechecks_the_connections_in_its_rooms_only() {
+        let hub = Hub::new();
+        let in_group = |g: &str| Joining {
+            group_id: g.into(),
+            ..joining()
+        };
+        let mine = hub.join("r", in_group("g"), 4, (10, 8)).unwrap();
+        let other = hub.join("s", in_group("h"), 4, (10, 8)).unwrap();
+        hub.group("g");
+        assert!(matches!(
+            mine.queue.lock().waiting.front(),
+            Some(Outbound::Resync)
+        ));
+        assert!(other.queue.lock().waiting.is_empty());
     }
 }

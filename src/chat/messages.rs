@@ -37,8 +37,11 @@ pub struct Sender {
 pub enum Sent {
     /// Stored and told to the room (the sender's own frame is its acknowledgement).
     Stored,
-    /// Stored before, under the same `client_msg_id`: here it is again, for the sender.
-    Again(MessageView),
+    /// Stored before, under the same `client_msg_id`: not stored again, and not sent again
+    /// either. The sender's connection has its frame already, or will get it: it came live
+    /// if it was stored while the connection was there, and with the catch-up after `since`
+    /// if before. A second frame with the same `seq` would break "exactly once".
+    Again,
 }
 
 /// A body as typed: at most `max_chars` characters, not empty, no control characters but
@@ -177,10 +180,8 @@ fn store(
             None => query.filter(messages::guest_key.eq(guest_key.unwrap_or_default())),
         };
         let before: Option<String> = query.first(conn).optional()?;
-        if let Some(id) = before {
-            return Ok(Sent::Again(
-                one(conn, &id)?.ok_or_else(AppError::not_found)?,
-            ));
+        if before.is_some() {
+            return Ok(Sent::Again);
         }
     }
     let now = time::now();
@@ -305,14 +306,6 @@ macro_rules! message_rows {
     };
 }
 
-fn one(conn: &mut DbConnection, id: &str) -> Result<Option<MessageView>, AppError> {
-    Ok(message_rows!()
-        .filter(messages::id.eq(id))
-        .first::<Row>(conn)
-        .optional()?
-        .map(view_of))
-}
-
 /// The room's messages after `since`, oldest first, at most `limit` (one indexed query).
 pub fn history(
     conn: &mut DbConnection,
@@ -345,6 +338,43 @@ pub fn recent(
         .into_iter()
         .map(view_of)
         .collect();
+    rows.reverse();
+    Ok(rows)
+}
+
+/// The most deletions a returning client is told of at once (the newest).
+pub const DELETIONS_TOLD: i64 = 1000;
+
+/// Notes that messages (room, seq) were deleted: a client that held them and was away is
+/// told when it comes back ([`deletions`]). Nothing else of them is kept, not even their id.
+pub fn record_deletions(conn: &mut DbConnection, gone: &[(String, i64)]) -> Result<(), AppError> {
+    use crate::db::schema::message_deletions as d;
+    let now = time::now();
+    // One row each (the two backends share no batch insert); deletions come one at a time,
+    // or a member's at their erasure.
+    for (room, seq) in gone {
+        diesel::insert_into(d::table)
+            .values((d::room_id.eq(room), d::seq.eq(seq), d::deleted_at.eq(now)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The seqs of the room's messages up to `upto` that were deleted, oldest first: what a
+/// client that has messages up to `upto` may still show. At most [`DELETIONS_TOLD`], the
+/// newest; none when it had nothing.
+pub fn deletions(conn: &mut DbConnection, room_id: &str, upto: i64) -> Result<Vec<i64>, AppError> {
+    use crate::db::schema::message_deletions as d;
+    if upto <= 0 {
+        return Ok(vec![]);
+    }
+    let mut rows: Vec<i64> = d::table
+        .filter(d::room_id.eq(room_id))
+        .filter(d::seq.le(upto))
+        .order(d::seq.desc())
+        .limit(DELETIONS_TOLD)
+        .select(d::seq)
+        .load(conn)?;
     rows.reverse();
     Ok(rows)
 }
@@ -398,6 +428,7 @@ pub async fn delete(
         let facts = crate::policy::RoomFacts { own, ..ra.facts };
         ra.decide_on(facts, ChatAction::DeleteMessage).require()?;
         diesel::delete(messages::table.find(&message_id)).execute(conn)?;
+        record_deletions(conn, &[(room_id.clone(), seq)])?;
         if !own {
             modlog::record(
                 conn,

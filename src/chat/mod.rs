@@ -81,10 +81,12 @@ pub enum ServerFrame<'a> {
         last_seq: i64,
     },
     Message(&'a MessageView),
-    /// A message was deleted: clients take it away.
+    /// A message was deleted: clients take it away. Told live, it carries the message's id;
+    /// told to a client coming back (for a message up to its `since`), only its `seq`.
     Deleted {
         room_id: &'a str,
-        id: &'a str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        id: Option<&'a str>,
         seq: i64,
     },
     /// Something happened in the room (`kind`): it opened or closed, was locked, changed,

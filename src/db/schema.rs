@@ -243,6 +243,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    message_deletions (room_id, seq) {
+        room_id -> Text,
+        seq -> BigInt,
+        deleted_at -> BigInt,
+    }
+}
+
+diesel::table! {
     room_sanctions (room_id, membership_id, kind) {
         room_id -> Text,
         membership_id -> Text,
@@ -272,6 +280,7 @@ diesel::table! {
 
 diesel::joinable!(rooms -> groups (group_id));
 diesel::joinable!(messages -> rooms (room_id));
+diesel::joinable!(message_deletions -> rooms (room_id));
 diesel::joinable!(room_presence -> rooms (room_id));
 diesel::joinable!(groups -> steunpunten (steunpunt_id));
 diesel::joinable!(topics -> groups (group_id));
@@ -302,6 +311,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     post_rejections,
     rooms,
     messages,
+    message_deletions,
     room_sanctions,
     room_presence,
     chat_processes

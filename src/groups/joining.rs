@@ -87,7 +87,7 @@ pub async fn join(
         Some(_) => Action::JoinWithInvite,
         None => Action::Join,
     };
-    access::writing(state, session, slug, code, move |conn, access| {
+    let joined = access::writing(state, session, slug, code, move |conn, access| {
         access.check(action)?;
         if !body.accept_house_rules {
             return Err(AppError::invalid(
@@ -144,7 +144,14 @@ pub async fn join(
             }
         }
     })
-    .await
+    .await?;
+    if let Joined::Active { membership } = &joined
+        && membership.role == MemberRole::Leader
+    {
+        // A member who became a leader: their chat connections count as a leader's now.
+        crate::chat::bus::tell_member(state, &membership.id, "role_changed", None).await;
+    }
+    Ok(joined)
 }
 
 /// Spends one use of the invite, only while one is left: two people redeeming the last use

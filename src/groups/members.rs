@@ -391,5 +391,8 @@ pub async fn remove_leader(
             None,
         )
     })
-    .await
+    .await?;
+    // Their chat connections stop counting as a leader's now (and leave leaders' rooms).
+    crate::chat::bus::tell_member(state, membership_id, "role_changed", None).await;
+    Ok(())
 }

@@ -312,7 +312,9 @@ pub async fn update(
     };
     let retention = change.retention.filter(|r| !r.is_empty());
     let settings = state.settings.clone();
-    access::writing(state, session, slug, None, move |conn, access| {
+    // Who may read the group's rooms follows its mode, listing and status.
+    let openness = change.mode.is_some() || change.listed.is_some() || change.status.is_some();
+    let (changed, group_id) = access::writing(state, session, slug, None, move |conn, access| {
         access.check(Action::ViewGroup)?;
         let old = access.group.access_settings();
         let new = AccessSettings {
@@ -380,12 +382,17 @@ pub async fn update(
             }
             AccessStep::Propose => Some(propose(conn, &group_id, new)?),
         };
-        Ok(Changed {
+        let changed = Changed {
             entry: load_by_id(conn, &group_id)?.entry(),
             proposal,
-        })
+        };
+        Ok((changed, group_id))
     })
-    .await
+    .await?;
+    if openness {
+        crate::chat::bus::tell_group(state, &group_id).await;
+    }
+    Ok(changed)
 }
 
 /// A proposal to make a group more open, waiting for a leader.
@@ -482,7 +489,7 @@ pub async fn accept_proposal(
     slug: &str,
     confirm_wider_audience: bool,
 ) -> Result<DirectoryEntry, AppError> {
-    access::writing(state, session, slug, None, move |conn, access| {
+    let (entry, group_id) = access::writing(state, session, slug, None, move |conn, access| {
         access.check(Action::AcceptProposal)?;
         let row = proposal_row(conn, &access.group.id)?.ok_or_else(no_proposal)?;
         if !confirm_wider_audience {
@@ -506,9 +513,14 @@ pub async fn accept_proposal(
             None,
             None,
         )?;
-        Ok(load_by_id(conn, &access.group.id)?.entry())
+        Ok((
+            load_by_id(conn, &access.group.id)?.entry(),
+            access.group.id.clone(),
+        ))
     })
-    .await
+    .await?;
+    crate::chat::bus::tell_group(state, &group_id).await;
+    Ok(entry)
 }
 
 /// A leader declines the proposal, or the steunpunt withdraws it.

@@ -10,7 +10,6 @@ use serde::Deserialize;
 
 use super::{Conn, Flow, Socket, close_reason, write};
 use crate::chat::ServerFrame;
-use crate::chat::bus;
 use crate::chat::hub::{self, Subscription};
 use crate::chat::messages::{self, Sender, Sent};
 use crate::error::AppError;
@@ -103,8 +102,7 @@ pub(super) async fn inbound(
         conn.room = room;
     }
     match outcome {
-        Ok(Sent::Stored) => Ok(Flow::Go),
-        Ok(Sent::Again(message)) => Ok(reply(bus::message_frame(&message)).await),
+        Ok(Sent::Stored | Sent::Again) => Ok(Flow::Go),
         Err(e) if e.code() == "logged_out" => {
             match reply(refusal(&e, client_id.as_deref(), None)).await {
                 Flow::Go => Ok(Flow::Stop(Some(close_reason(

@@ -50,6 +50,11 @@ pub struct SocketQuery {
     /// A guest's nickname for this connection (open groups; members write under their
     /// display name).
     pub nickname: Option<String>,
+    /// A guest's own random key (16 to 64 letters, digits, `-` or `_`), the same on every
+    /// reconnect of one page: a resend after a reconnect is then still stored once, and slow
+    /// mode counts across reconnects. Kept only as a hash; without it, each connection is a
+    /// guest of its own.
+    pub guest_key: Option<String>,
 }
 
 /// Everything a connection knows about itself.
@@ -64,6 +69,8 @@ struct Conn {
     room_last_seq: i64,
     /// Sees who is present by name (the group's members).
     names: bool,
+    /// Present as a leader.
+    leader: bool,
     room: RoomView,
 }
 
@@ -82,6 +89,23 @@ pub async fn handshake(
             "since must be 0 or more.",
         ));
     }
+    let guest_key = match query.guest_key.as_deref() {
+        None => None,
+        Some(key)
+            if (16..=64).contains(&key.len())
+                && key
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') =>
+        {
+            Some(crate::secrets::sha256_hex(key))
+        }
+        Some(_) => {
+            return Err(AppError::bad_request(
+                "invalid_query",
+                "guest_key is 16 to 64 letters, digits, - or _.",
+            ));
+        }
+    };
     let token = crate::web::auth::presented_token(&req, &state);
     let idle = crate::sessions::idle_secs(&state);
     let nickname = query.nickname;
@@ -102,6 +126,14 @@ pub async fn handshake(
             Ok((session, ra, guest))
         })
         .await?;
+    if session.is_none() {
+        // Guests (and readers without an account) are counted by source address, in memory
+        // only: many connections from one place cannot fill a room.
+        let source = crate::web::client::source_key(&req, &state.settings.server.trusted_proxies);
+        state
+            .limits
+            .check(crate::limits::Attempt::ChatGuest, source, None)?;
+    }
     let (response, socket, stream) = actix_ws::handle(&req, body).map_err(|_| {
         AppError::bad_request(
             "websocket_expected",
@@ -130,6 +162,7 @@ pub async fn handshake(
         guest: ra.access.membership.is_none(),
     };
     let joining = Joining {
+        group_id: ra.access.group.id.clone(),
         account_id: session.as_ref().map(|s| s.account.id.clone()),
         membership_id: ra.access.membership.as_ref().map(|m| m.id.clone()),
         guest: ra
@@ -144,7 +177,10 @@ pub async fn handshake(
         &room_id,
         joining,
         settings.outbound_queue,
-        settings.max_connections_per_room,
+        (
+            settings.max_connections_per_room,
+            settings.max_connections_per_account,
+        ),
     )?;
     let queue = sub.queue.clone();
     let response = response
@@ -159,11 +195,12 @@ pub async fn handshake(
         state: state.into_inner(),
         room_id,
         session,
-        guest: guest_name.map(|name| (connection_id.clone(), name)),
+        guest: guest_name.map(|name| (guest_key.unwrap_or_else(|| connection_id.clone()), name)),
         connection_id,
         last_seq: since,
         room_last_seq: ra.room.last_seq,
         names,
+        leader: you.leader,
         room,
     };
     actix_web::rt::spawn(run(Box::new(Connection {
@@ -326,7 +363,7 @@ async fn begin(
         you.leader,
     );
     let since = conn.last_seq;
-    let (present, history) = bus::write(&conn.state, move |db, emitted| {
+    let (present, history, deleted) = bus::write(&conn.state, move |db, emitted| {
         presence::add(
             db,
             &Present {
@@ -339,10 +376,14 @@ async fn begin(
             },
         )?;
         emitted.push(Emit::event(Event::Presence { r: room.clone() }));
-        Ok((presence::list(db, &room)?, catch_up(db, &room, since)?))
+        Ok((
+            presence::list(db, &room)?,
+            messages::history(db, &room, since, messages::HISTORY_PAGE)?,
+            messages::deletions(db, &room, since)?,
+        ))
     })
     .await?;
-    let last_seq = history.last().map_or(0, |m| m.seq).max(conn.room_last_seq);
+    let last_seq = conn.room_last_seq.max(history.last().map_or(0, |m| m.seq));
     let ready = ServerFrame::Ready {
         room: &conn.room,
         you,
@@ -357,13 +398,11 @@ async fn begin(
     if !write(socket, sub, present).await {
         return Ok(false);
     }
-    for message in history {
-        if message.seq > conn.last_seq {
-            conn.last_seq = message.seq;
-            if !write(socket, sub, bus::message_frame(&message)).await {
-                return Ok(false);
-            }
-        }
+    if !tell_deleted(conn, sub, socket, &deleted).await {
+        return Ok(false);
+    }
+    if !catch_up(conn, sub, socket, history).await? {
+        return Ok(false);
     }
     // Caught up: the writer goes on from here.
     sub.queue.resume(conn.last_seq);
@@ -466,22 +505,60 @@ enum Flow {
     Stop(Option<CloseReason>),
 }
 
-/// History after `since` in pages, all of it (bounded by the room's retention).
-fn catch_up(
-    db: &mut crate::db::DbConnection,
-    room_id: &str,
-    since: i64,
-) -> Result<Vec<super::MessageView>, AppError> {
-    let mut out = vec![];
-    let mut after = since;
-    loop {
-        let page = messages::history(db, room_id, after, messages::HISTORY_PAGE)?;
-        let full = page.len() as i64 == messages::HISTORY_PAGE;
-        after = page.last().map_or(after, |m| m.seq);
-        out.extend(page);
-        if !full {
-            return Ok(out);
+/// Tells a client which of the messages it may hold (up to its `since`) were deleted, as
+/// `deleted` frames: they went while it was away. False when the client stopped reading.
+async fn tell_deleted(
+    conn: &Conn,
+    sub: &Subscription,
+    socket: &mut Socket,
+    deleted: &[i64],
+) -> bool {
+    for &seq in deleted {
+        let frame = ServerFrame::Deleted {
+            room_id: &conn.room_id,
+            id: None,
+            seq,
         }
+        .to_text();
+        if !write(socket, sub, frame).await {
+            return false;
+        }
+    }
+    true
+}
+
+/// Writes the history after the connection's last seq: `first`, the page read with the
+/// trip that began (or rechecked) the connection, then page after page until one is not full.
+/// Only the first page is read under the chat write lock; the rest are plain reads, one page
+/// in memory at a time. Live frames wait in the connection's bounded queue meanwhile (a room
+/// busy enough to fill it cuts the connection loose, and the client resumes from where this
+/// got). False when the client stopped reading.
+async fn catch_up(
+    conn: &mut Conn,
+    sub: &Subscription,
+    socket: &mut Socket,
+    first: Vec<super::MessageView>,
+) -> Result<bool, AppError> {
+    let mut page = first;
+    loop {
+        let full = page.len() as i64 == messages::HISTORY_PAGE;
+        for message in page {
+            if message.seq > conn.last_seq {
+                conn.last_seq = message.seq;
+                if !write(socket, sub, bus::message_frame(&message)).await {
+                    return Ok(false);
+                }
+            }
+        }
+        if !full {
+            return Ok(true);
+        }
+        let (room, after) = (conn.room_id.clone(), conn.last_seq);
+        page = conn
+            .state
+            .db
+            .run(move |db| messages::history(db, &room, after, messages::HISTORY_PAGE))
+            .await?;
     }
 }
 
@@ -559,10 +636,18 @@ async fn resync(
             if !ra.may(ChatAction::ReadRoom) {
                 return Ok(Err("access_lost"));
             }
+            let standing = (
+                ra.access.actor.relation == Relation::Leader,
+                ra.may(ChatAction::SeePresence),
+            );
             Ok(Ok((
                 ra.view.clone(),
-                catch_up(db, &room_id, since)?,
+                (
+                    messages::history(db, &room_id, since, messages::HISTORY_PAGE)?,
+                    messages::deletions(db, &room_id, since)?,
+                ),
                 session,
+                standing,
             )))
         })
         .await?;
@@ -571,14 +656,14 @@ async fn resync(
             room_id: &conn.room_id,
             kind,
             reason: why.as_deref(),
-            room: checked.as_ref().ok().map(|(view, _, _)| view),
+            room: checked.as_ref().ok().map(|(view, ..)| view),
         }
         .to_text();
         if !write(socket, sub, notice).await {
             return Ok(Flow::Stop(None));
         }
     }
-    let (view, history, session) = match checked {
+    let (view, (history, deleted), session, standing) = match checked {
         Ok(_) if guest_removed => {
             return Ok(Flow::Stop(Some(close_reason(hub::CLOSE_DENIED, "removed"))));
         }
@@ -589,15 +674,20 @@ async fn resync(
             return Ok(Flow::Stop(Some(close_reason(hub::CLOSE_DENIED, &why))));
         }
     };
+    if standing != (conn.leader, conn.names) {
+        // A leader now, or no longer; or may now see who is here by name, or no longer: the
+        // connection's place in presence was fixed when it joined, so it starts over. The
+        // client resumes with `since`, as after any resync close.
+        return Ok(Flow::Stop(Some(close_reason(hub::CLOSE_RESYNC, "resync"))));
+    }
     conn.room = view;
     conn.session = session;
-    for message in history {
-        if message.seq > conn.last_seq {
-            conn.last_seq = message.seq;
-            if !write(socket, sub, bus::message_frame(&message)).await {
-                return Ok(Flow::Stop(None));
-            }
-        }
+    // Deletions it may have missed (a resync means events may have been lost).
+    if !tell_deleted(conn, sub, socket, &deleted).await {
+        return Ok(Flow::Stop(None));
+    }
+    if !catch_up(conn, sub, socket, history).await? {
+        return Ok(Flow::Stop(None));
     }
     Ok(Flow::Go)
 }

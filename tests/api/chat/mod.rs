@@ -8,6 +8,7 @@ mod limits;
 mod moderation;
 mod presence;
 mod processes;
+mod revocation;
 mod schedule;
 mod socket;
 mod stalled;
