@@ -188,6 +188,8 @@ struct Runner {
     notes: Vec<String>,
     /// /proc/loadavg when the run began: other processes' share of the machine.
     load_at_start: String,
+    /// CPU ticks (stolen by the hypervisor, all) when the run began.
+    steal_at_start: Option<(u64, u64)>,
 }
 
 /// Where a plan's clients connect: the bare server, or Kring processes with seeded members.
@@ -274,6 +276,7 @@ impl Runner {
             rows: Vec::new(),
             notes,
             load_at_start: load_average(),
+            steal_at_start: cpu_ticks(),
         })
     }
 
@@ -634,7 +637,11 @@ impl Runner {
                     })
                     .collect();
                 for i in 0..count {
-                    let r = i % rooms;
+                    // A member's connections go to different rooms (member i % members holds
+                    // its k-th in room i + k), as someone in several rooms would: Kring lets
+                    // one account hold only a few connections to one room.
+                    let k = i / self.sizes.members.max(1);
+                    let r = (i + k) % rooms;
                     let client = endpoint.client(&format!("s1-{r}"), i, Role::Receiver);
                     plans[r].clients.push(client);
                 }
@@ -1259,6 +1266,15 @@ impl Runner {
             self.load_at_start,
             load_average()
         ));
+        if let (Some((s0, t0)), Some((s1, t1))) = (self.steal_at_start, cpu_ticks())
+            && t1 > t0
+        {
+            out.push_str(&format!(
+                "- CPU time the hypervisor took for other guests during the run (steal, from \
+                 /proc/stat): {:.1}% of both cores\n",
+                100.0 * s1.saturating_sub(s0) as f64 / (t1 - t0) as f64
+            ));
+        }
         out.push_str(&format!(
             "- Command: `cargo run --release -p chatload -- {}`\n",
             args.join(" ")
@@ -1437,6 +1453,19 @@ fn cpu_count(list: &str) -> usize {
         })
         .sum::<usize>()
         .max(1)
+}
+
+/// The machine's CPU ticks so far from /proc/stat: (stolen by the hypervisor, all).
+fn cpu_ticks() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let ticks: Vec<u64> = stat
+        .lines()
+        .next()?
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    Some((*ticks.get(7)?, ticks.iter().sum()))
 }
 
 fn load_average() -> String {
