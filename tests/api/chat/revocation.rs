@@ -15,6 +15,7 @@ backend_tests!(
     a_group_made_more_closed_cuts_off_who_may_no_longer_read,
     a_message_deleted_while_a_member_was_away_is_withdrawn_when_they_come_back,
     an_account_holds_only_a_few_connections_to_one_room,
+    guests_from_one_address_open_only_so_many_connections,
 );
 
 async fn a_leader_who_loses_the_role_loses_it_in_open_connections_at_once(app: TestApp) {
@@ -166,4 +167,17 @@ async fn refused_or_joined(app: &TestApp, room: &str, token: &str) -> Result<Cli
     Client::connect(app, room, Some(token), "")
         .await
         .map_err(|_| ())
+}
+
+async fn guests_from_one_address_open_only_so_many_connections(app: TestApp) {
+    let (cast, room) = meeting(&app, "chat-gasten", "open").await;
+    // `limits.chat_guests_per_source`: 60 in 10 minutes, counted in memory by address.
+    for i in 0..60 {
+        let query = format!("?nickname=Gast{i}");
+        drop(Client::connect(&app, &room, None, &query).await.unwrap());
+    }
+    let (status, code) = refused(&app, &room, None, "?nickname=Gast60").await;
+    assert_eq!((status, code.as_str()), (429, "rate_limited"));
+    // Accounts are not counted by address.
+    Client::join(&app, &room, &cast.member).await;
 }
