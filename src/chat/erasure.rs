@@ -119,8 +119,8 @@ pub fn erase(
     match choice {
         PostsChoice::Delete => {
             // Clients that were away when they went still drop them when they come back.
-            let gone: Vec<(String, i64)> = messages::table
-                .filter(messages::author_membership.eq_any(memberships))
+            let gone: Vec<(String, i64)> = mine
+                .clone()
                 .select((messages::room_id, messages::seq))
                 .load(conn)?;
             diesel::delete(mine).execute(conn)?;

@@ -360,10 +360,15 @@ pub fn record_deletions(conn: &mut DbConnection, gone: &[(String, i64)]) -> Resu
     Ok(())
 }
 
-/// The seqs of the room's messages up to `upto` that were deleted, oldest first: what a
-/// client that has messages up to `upto` may still show. At most [`DELETIONS_TOLD`], the
-/// newest; none when it had nothing.
-pub fn deletions(conn: &mut DbConnection, room_id: &str, upto: i64) -> Result<Vec<i64>, AppError> {
+/// The seqs of the room's messages up to `upto` that were deleted at `noted_from` or later,
+/// oldest first: what a client that has messages up to `upto` may still show. At most
+/// [`DELETIONS_TOLD`], the newest; none when it had nothing.
+pub fn deletions(
+    conn: &mut DbConnection,
+    room_id: &str,
+    upto: i64,
+    noted_from: i64,
+) -> Result<Vec<i64>, AppError> {
     use crate::db::schema::message_deletions as d;
     if upto <= 0 {
         return Ok(vec![]);
@@ -371,6 +376,7 @@ pub fn deletions(conn: &mut DbConnection, room_id: &str, upto: i64) -> Result<Ve
     let mut rows: Vec<i64> = d::table
         .filter(d::room_id.eq(room_id))
         .filter(d::seq.le(upto))
+        .filter(d::deleted_at.ge(noted_from))
         .order(d::seq.desc())
         .limit(DELETIONS_TOLD)
         .select(d::seq)

@@ -71,6 +71,10 @@ struct Conn {
     names: bool,
     /// Present as a leader.
     leader: bool,
+    /// When the handshake began (unix seconds): a resync tells only deletions from then on,
+    /// the ones before were told when the connection began. (One in that same second may be
+    /// told twice; a client takes away what is already gone without a word.)
+    joined_at: i64,
     room: RoomView,
 }
 
@@ -201,6 +205,7 @@ pub async fn handshake(
         room_last_seq: ra.room.last_seq,
         names,
         leader: you.leader,
+        joined_at: crate::time::now(),
         room,
     };
     actix_web::rt::spawn(run(Box::new(Connection {
@@ -379,7 +384,7 @@ async fn begin(
         Ok((
             presence::list(db, &room)?,
             messages::history(db, &room, since, messages::HISTORY_PAGE)?,
-            messages::deletions(db, &room, since)?,
+            messages::deletions(db, &room, since, i64::MIN)?,
         ))
     })
     .await?;
@@ -614,6 +619,7 @@ async fn resync(
     told: Option<(String, Option<String>)>,
 ) -> Result<Flow, AppError> {
     let (room_id, session, since) = (conn.room_id.clone(), conn.session.clone(), conn.last_seq);
+    let joined_at = conn.joined_at;
     let guest_removed = told.as_ref().is_some_and(|(k, _)| k == "removed") && conn.guest.is_some();
     let idle = crate::sessions::idle_secs(&conn.state);
     let checked = conn
@@ -644,7 +650,7 @@ async fn resync(
                 ra.view.clone(),
                 (
                     messages::history(db, &room_id, since, messages::HISTORY_PAGE)?,
-                    messages::deletions(db, &room_id, since)?,
+                    messages::deletions(db, &room_id, since, joined_at)?,
                 ),
                 session,
                 standing,
@@ -682,7 +688,7 @@ async fn resync(
     }
     conn.room = view;
     conn.session = session;
-    // Deletions it may have missed (a resync means events may have been lost).
+    // Deletions it may have missed since it began (a resync means events may have been lost).
     if !tell_deleted(conn, sub, socket, &deleted).await {
         return Ok(Flow::Stop(None));
     }

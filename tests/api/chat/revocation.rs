@@ -117,6 +117,9 @@ async fn a_message_deleted_while_a_member_was_away_is_withdrawn_when_they_come_b
     assert_eq!(leader.next_of("deleted").await["id"], hurtful["id"]);
     leader.say("Laten we verder gaan", "l-1").await;
 
+    // Deletions are noted to the second; a connection that begins in a later second is not
+    // told again at a recheck what it was told when it began.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     // Back with `since=2`: told that seq 1 went, then given seq 3; nothing of seq 1 itself.
     let mut back = Client::connect(&app, &room, Some(&cast.member), "?since=2")
         .await
@@ -126,6 +129,19 @@ async fn a_message_deleted_while_a_member_was_away_is_withdrawn_when_they_come_b
     assert_eq!(deleted["seq"], 1);
     assert!(deleted.get("id").is_none(), "{deleted}");
     assert_eq!(back.next_of("message").await["seq"], 3);
+    // A recheck later (a mute) catches up, but does not tell that old deletion again: it
+    // was told when the connection began.
+    let mute = format!("/api/v1/rooms/{room}/participants/{}/mute", back.you());
+    let body = json!({"minutes": 30, "reason": "Even pauze, graag"});
+    assert_eq!(
+        act(&app, Method::POST, &mute, &cast.leader, Some(body)).await,
+        204
+    );
+    assert_eq!(back.next_of("notice").await["kind"], "muted");
+    leader.say("Na de pauze", "l-2").await;
+    assert_eq!(back.next_of("message").await["seq"], 4);
+    let told = back.seen.iter().filter(|f| f["type"] == "deleted").count();
+    assert_eq!(told, 1, "{:?}", back.seen);
     // From the start, the deleted message is simply not there, and nothing is withdrawn.
     let mut fresh = Client::connect(&app, &room, Some(&cast.member), "?since=0")
         .await
