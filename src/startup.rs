@@ -15,6 +15,13 @@ use crate::error::AppError;
 use crate::state::{AppState, StartupError};
 use crate::{api, names, operations, pages, scheduler, telemetry, web as kweb};
 
+/// A response body that comes in parts (a chat connection's frames) is written out once this
+/// much waits, instead of actix-http's 32 KiB. A connection's write buffer keeps the 8 KiB it
+/// starts with, and an idle one has touched only its first page or two: the frames a
+/// connection starts with (`ready`, who is present) go out one or two at a time. A page,
+/// which comes whole, is written whole either way.
+pub const WRITE_BUFFER_BYTES: usize = 1024;
+
 pub struct Application {
     port: u16,
     server: Server,
@@ -97,7 +104,8 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> Result<Server, St
             .default_service(web::to(kweb::routes::fallback))
     })
     .shutdown_timeout(10)
-    .client_request_timeout(Duration::from_secs(10));
+    .client_request_timeout(Duration::from_secs(10))
+    .h1_write_buffer_size(WRITE_BUFFER_BYTES);
     if settings.server.workers > 0 {
         server = server.workers(settings.server.workers);
     }

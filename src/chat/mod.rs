@@ -100,7 +100,8 @@ pub enum ServerFrame<'a> {
         room: Option<&'a rooms::RoomView>,
     },
     /// Who is present. Names only for the group's members; others see how many, and whether
-    /// a leader is there. A connection gets the whole list (`present`) once, after `ready`;
+    /// a leader is there. A connection gets the whole list (`present`) once, after `ready`
+    /// (a long list in parts: `present` with the first ten, `joined` with the rest);
     /// then only the changes (`joined`, and the ids that `left`), so a busy room's arrivals
     /// cost each connection a few bytes, not the whole list again.
     Presence {

@@ -146,17 +146,40 @@ pub fn list(conn: &mut DbConnection, room_id: &str) -> Result<Vec<Participant>, 
     Ok(out)
 }
 
+/// Participants per presence frame of the list a joining connection gets.
+pub const PART: usize = 10;
+
 /// The whole list, as a joining connection gets it: with names (for members) or without.
-pub fn full_frame(room_id: &str, present: &[Participant], names: bool) -> ByteString {
-    ServerFrame::Presence {
+/// A long list comes in parts of [`PART`]: `present` with the first, then `joined` with the
+/// rest, each with the room's whole count. A connection's write buffer then never holds the
+/// whole list of a big room at once (it would keep the larger buffer, and the pages it
+/// touched, for as long as the connection lives).
+pub fn full_frames(room_id: &str, present: &[Participant], names: bool) -> Vec<ByteString> {
+    let (count, leader_present) = (present.len(), present.iter().any(|p| p.leader));
+    let shown = if names { present } else { &[] };
+    let mut parts = shown.chunks(PART);
+    let first = ServerFrame::Presence {
         room_id,
-        present: Some(if names { present } else { &[] }),
+        present: Some(parts.next().unwrap_or(&[])),
         joined: None,
         left: None,
-        count: present.len(),
-        leader_present: present.iter().any(|p| p.leader),
+        count,
+        leader_present,
     }
-    .to_text()
+    .to_text();
+    std::iter::once(first)
+        .chain(parts.map(|part| {
+            ServerFrame::Presence {
+                room_id,
+                present: None,
+                joined: Some(part),
+                left: Some(&[]),
+                count,
+                leader_present,
+            }
+            .to_text()
+        }))
+        .collect()
 }
 
 /// What changed from `before` to `now`, as frames with names (for members) and without;
@@ -209,6 +232,47 @@ mod tests {
             leader,
             guest: false,
         }
+    }
+
+    #[test]
+    fn a_long_list_comes_in_parts_that_add_up() {
+        let everyone: Vec<Participant> = (0..PART * 2 + 3)
+            .map(|i| p(&format!("m{i}"), &format!("Lid {i}"), i == 7))
+            .collect();
+        let frames = full_frames("r", &everyone, true);
+        assert_eq!(frames.len(), 3);
+        let mut ids = Vec::new();
+        for (i, frame) in frames.iter().enumerate() {
+            let frame: serde_json::Value = serde_json::from_str(frame).unwrap();
+            let key = if i == 0 { "present" } else { "joined" };
+            assert!(frame[key].as_array().unwrap().len() <= PART);
+            assert_eq!(
+                (frame["count"].as_u64(), frame["leader_present"].as_bool()),
+                (Some(everyone.len() as u64), Some(true))
+            );
+            ids.extend(
+                frame[key]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|p| p["id"].as_str().unwrap().to_string()),
+            );
+        }
+        let want: Vec<String> = everyone.iter().map(|p| p.id.clone()).collect();
+        assert_eq!(ids, want);
+        // Without names: one frame, the count only.
+        let anonymous = full_frames("r", &everyone, false);
+        assert_eq!(anonymous.len(), 1);
+        let frame: serde_json::Value = serde_json::from_str(&anonymous[0]).unwrap();
+        assert_eq!(
+            (
+                frame["present"].as_array().map(Vec::len),
+                frame["count"].as_u64()
+            ),
+            (Some(0), Some(everyone.len() as u64))
+        );
+        // An empty room: one frame.
+        assert_eq!(full_frames("r", &[], true).len(), 1);
     }
 
     #[test]

@@ -399,9 +399,10 @@ async fn begin(
         return Ok(false);
     }
     // Who is here, once; the hub sends the changes from now on.
-    let present = presence::full_frame(&conn.room_id, &present, conn.names);
-    if !write(socket, sub, present).await {
-        return Ok(false);
+    for part in presence::full_frames(&conn.room_id, &present, conn.names) {
+        if !write(socket, sub, part).await {
+            return Ok(false);
+        }
     }
     if !tell_deleted(conn, sub, socket, &deleted).await {
         return Ok(false);
