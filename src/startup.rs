@@ -16,11 +16,10 @@ use crate::state::{AppState, StartupError};
 use crate::{api, names, operations, pages, scheduler, telemetry, web as kweb};
 
 /// A response body that comes in parts (a chat connection's frames) is written out once this
-/// much waits, instead of actix-http's 32 KiB. A connection's write buffer keeps the 8 KiB it
-/// starts with, and an idle one has touched only its first page or two: the frames a
-/// connection starts with (`ready`, who is present) go out one or two at a time. A page,
-/// which comes whole, is written whole either way.
-pub const WRITE_BUFFER_BYTES: usize = 1024;
+/// much waits, instead of actix-http's 32 KiB, so that a connection's write buffer keeps the
+/// 8 KiB it starts with. Above a page's headers, which go out with the start of its body in
+/// one write (a page comes whole and is written whole either way).
+pub const WRITE_BUFFER_BYTES: usize = 4 * 1024;
 
 pub struct Application {
     port: u16,

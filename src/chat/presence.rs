@@ -151,9 +151,8 @@ pub const PART: usize = 10;
 
 /// The whole list, as a joining connection gets it: with names (for members) or without.
 /// A long list comes in parts of [`PART`]: `present` with the first, then `joined` with the
-/// rest, each with the room's whole count. A connection's write buffer then never holds the
-/// whole list of a big room at once (it would keep the larger buffer, and the pages it
-/// touched, for as long as the connection lives).
+/// rest, each with the room's whole count. Written with a pause between parts (the socket's
+/// `Pace`), a room of 1,000 (70 KB of names) never sits whole in a connection's write buffer.
 pub fn full_frames(room_id: &str, present: &[Participant], names: bool) -> Vec<ByteString> {
     let (count, leader_present) = (present.len(), present.iter().any(|p| p.leader));
     let shown = if names { present } else { &[] };

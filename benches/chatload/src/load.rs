@@ -657,8 +657,7 @@ async fn connect(
     let (ws, _) = tokio_tungstenite::client_async_with_config(
         request,
         stream,
-        // Small buffers like the bare server's, but whole frames of any size a browser takes
-        // (a big room's first presence list is larger than 64 KiB).
+        // Small buffers like the bare server's, but whole frames of any size a browser takes.
         Some(
             crate::bare::ws_config()
                 .max_message_size(Some(1 << 20))

@@ -312,6 +312,33 @@ async fn write(socket: &mut Socket, sub: &Subscription, frame: ByteString) -> bo
     Box::pin(write_waiting(socket, sub, frame)).await
 }
 
+/// A run of frames written in a row (who is here, deletions, history). actix-ws hands the
+/// dispatcher whatever waits in its channel as one piece, which the dispatcher's write buffer
+/// then holds whole; a buffer that grew keeps its size, and the pages it touched, for as long
+/// as the connection lives. So the run gives the dispatcher a turn (it writes what waits)
+/// after each [`Pace::BYTES`]: a connection's buffer keeps the 8 KiB it starts with.
+#[derive(Default)]
+struct Pace {
+    unwritten: usize,
+}
+
+impl Pace {
+    const BYTES: usize = 1024;
+
+    /// [`write`], then a turn for the dispatcher once enough waits.
+    async fn write(&mut self, socket: &mut Socket, sub: &Subscription, frame: ByteString) -> bool {
+        self.unwritten += frame.len();
+        if !write(socket, sub, frame).await {
+            return false;
+        }
+        if self.unwritten >= Self::BYTES {
+            self.unwritten = 0;
+            tokio::task::yield_now().await;
+        }
+        true
+    }
+}
+
 /// [`write`] when the connection's queue is full: wait, but not for ever.
 async fn write_waiting(socket: &mut Socket, sub: &Subscription, frame: ByteString) -> bool {
     tokio::select! {
@@ -395,19 +422,20 @@ async fn begin(
         last_seq,
     }
     .to_text();
-    if !write(socket, sub, ready).await {
+    let mut pace = Pace::default();
+    if !pace.write(socket, sub, ready).await {
         return Ok(false);
     }
     // Who is here, once; the hub sends the changes from now on.
     for part in presence::full_frames(&conn.room_id, &present, conn.names) {
-        if !write(socket, sub, part).await {
+        if !pace.write(socket, sub, part).await {
             return Ok(false);
         }
     }
-    if !tell_deleted(conn, sub, socket, &deleted).await {
+    if !tell_deleted(conn, sub, socket, &deleted, &mut pace).await {
         return Ok(false);
     }
-    if !catch_up(conn, sub, socket, history).await? {
+    if !catch_up(conn, sub, socket, history, &mut pace).await? {
         return Ok(false);
     }
     // Caught up: the writer goes on from here.
@@ -518,6 +546,7 @@ async fn tell_deleted(
     sub: &Subscription,
     socket: &mut Socket,
     deleted: &[i64],
+    pace: &mut Pace,
 ) -> bool {
     for &seq in deleted {
         let frame = ServerFrame::Deleted {
@@ -526,7 +555,7 @@ async fn tell_deleted(
             seq,
         }
         .to_text();
-        if !write(socket, sub, frame).await {
+        if !pace.write(socket, sub, frame).await {
             return false;
         }
     }
@@ -544,6 +573,7 @@ async fn catch_up(
     sub: &Subscription,
     socket: &mut Socket,
     first: Vec<super::MessageView>,
+    pace: &mut Pace,
 ) -> Result<bool, AppError> {
     let mut page = first;
     loop {
@@ -551,7 +581,7 @@ async fn catch_up(
         for message in page {
             if message.seq > conn.last_seq {
                 conn.last_seq = message.seq;
-                if !write(socket, sub, bus::message_frame(&message)).await {
+                if !pace.write(socket, sub, bus::message_frame(&message)).await {
                     return Ok(false);
                 }
             }
@@ -690,10 +720,11 @@ async fn resync(
     conn.room = view;
     conn.session = session;
     // Deletions it may have missed since it began (a resync means events may have been lost).
-    if !tell_deleted(conn, sub, socket, &deleted).await {
+    let mut pace = Pace::default();
+    if !tell_deleted(conn, sub, socket, &deleted, &mut pace).await {
         return Ok(Flow::Stop(None));
     }
-    if !catch_up(conn, sub, socket, history).await? {
+    if !catch_up(conn, sub, socket, history, &mut pace).await? {
         return Ok(Flow::Stop(None));
     }
     Ok(Flow::Go)

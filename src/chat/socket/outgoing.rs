@@ -17,10 +17,10 @@ use actix_web::web::{Bytes, BytesMut};
 use crate::chat::hub::Queue;
 
 /// Frames are gathered up to this many bytes per poll. With the dispatcher's write buffer
-/// drained from [`crate::startup::WRITE_BUFFER_BYTES`] on, a connection that falls behind
-/// still writes a dozen frames per syscall, and its buffer stays at its first 8 KiB (one
-/// that grew would stay grown, and resident, for as long as the connection lives).
-const BATCH_BYTES: usize = 4 * 1024;
+/// written out from [`crate::startup::WRITE_BUFFER_BYTES`] on, a connection that falls behind
+/// writes a few frames per syscall and its buffer mostly stays within its first 8 KiB (one
+/// message can be larger: the buffer then grows, and keeps that size).
+const BATCH_BYTES: usize = 2 * 1024;
 
 pub(super) struct Outgoing {
     /// actix-ws's body: what the task writes through its session, and the close.
