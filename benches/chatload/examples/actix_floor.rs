@@ -10,6 +10,8 @@
 //!     --rooms 100 --clients-per-room 100 --senders-per-room 0 --rate 1 --duration 90
 //! ```
 //!
+//! `KRING_FLOOR_GREETING=1` adds the frames a connection gets on joining (see [`greeting`]).
+//!
 //! Read the server's VmRSS (`/proc/<pid>/status`) before the load connects and near the end
 //! of the hold; the growth divided by 10,000 is the stack's own cost per idle connection.
 
@@ -18,9 +20,28 @@ use std::time::Duration;
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use futures_util::StreamExt;
 
+/// With `KRING_FLOOR_GREETING=1`, each connection first gets what a Kring connection gets on
+/// joining a room of 100: a `ready` frame and ten parts of the list of who is here, about
+/// 600 bytes each, with a turn for the dispatcher after each (as Kring's `Pace` gives it).
+fn greeting() -> bool {
+    std::env::var("KRING_FLOOR_GREETING").as_deref() == Ok("1")
+}
+
 async fn upgrade(req: HttpRequest, body: web::Payload) -> actix_web::Result<HttpResponse> {
     let (response, mut session, mut stream) = actix_ws::handle(&req, body)?;
     actix_web::rt::spawn(async move {
+        if greeting() {
+            for part in 0..11 {
+                let text = format!(
+                    "{{\"type\":\"part\",\"n\":{part},\"pad\":\"{}\"}}",
+                    "x".repeat(560)
+                );
+                if session.text(text).await.is_err() {
+                    return;
+                }
+                tokio::task::yield_now().await;
+            }
+        }
         let mut heartbeat = tokio::time::interval(Duration::from_secs(20));
         heartbeat.tick().await;
         loop {
