@@ -68,6 +68,7 @@ async fn upgrade(req: HttpRequest, body: web::Payload) -> actix_web::Result<Http
 }
 
 fn main() -> std::io::Result<()> {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only sets a parameter of the allocator; any value is safe to pass.
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
