@@ -144,13 +144,15 @@ impl Queue {
     /// The writer's turn (with `waker`, to be woken when more waits): hands every frame it
     /// may write now to `write`, in order, until `write` answers that it has enough. A
     /// message out of order, or anything but a frame, goes to the connection's task, and
-    /// the writer pauses until [`Queue::resume`].
-    pub fn write_into(&self, waker: &Waker, mut write: impl FnMut(ByteString) -> bool) {
+    /// the writer pauses until [`Queue::resume`]. True when `write` had enough while more
+    /// frames wait.
+    pub fn write_into(&self, waker: &Waker, mut write: impl FnMut(ByteString) -> bool) -> bool {
         self.writer.register(waker);
         if self.is_cut() {
-            return;
+            return false;
         }
         let mut items = self.lock();
+        let mut enough = false;
         while !items.paused {
             let Some(item) = items.waiting.pop_front() else {
                 break;
@@ -170,13 +172,16 @@ impl Queue {
                 }
             };
             if !write(frame) {
+                enough = true;
                 break;
             }
         }
-        // After a burst, give the memory back.
-        if items.waiting.is_empty() && items.waiting.capacity() > 16 {
+        // After a burst (a room filling sends a few parts of who joined), give the memory
+        // back: an idle connection keeps room for the few items a message brings.
+        if items.waiting.is_empty() && items.waiting.capacity() > 4 {
             items.waiting = VecDeque::new();
         }
+        enough && !items.paused && !items.waiting.is_empty()
     }
 
     /// The connection task's turn: the item the writer handed over, with the last seq
@@ -400,13 +405,13 @@ impl Hub {
         let changes = super::presence::change_frames(room_id, &room.present, &now);
         room.present = now;
         if let Some((named, anonymous)) = changes {
-            offer_in(&mut rooms, room_id, |conn| {
-                Some(Outbound::Frame(if conn.names {
-                    named.clone()
-                } else {
-                    anonymous.clone()
-                }))
-            });
+            for (i, part) in named.iter().enumerate() {
+                offer_in(&mut rooms, room_id, |conn| match (conn.names, i) {
+                    (true, _) => Some(Outbound::Frame(part.clone())),
+                    (false, 0) => Some(Outbound::Frame(anonymous.clone())),
+                    (false, _) => None,
+                });
+            }
         }
     }
 
@@ -608,6 +613,35 @@ mod tests {
             sub.queue.handed().now_or_never().flatten(),
             Some((Outbound::Resync, 5))
         ));
+    }
+
+    #[test]
+    fn a_writer_that_has_enough_hears_that_more_waits_and_a_burst_is_given_back() {
+        let hub = Hub::new();
+        let sub = hub.join("r", joining(), 64, (10, 8)).unwrap();
+        sub.queue.resume(0);
+        for seq in 1..=20 {
+            hub.message("r", seq, text("m"));
+        }
+        // Two frames are enough for this writer: it hears that more waits.
+        let mut taken = 0;
+        let more = sub.queue.write_into(Waker::noop(), |_| {
+            taken += 1;
+            taken < 2
+        });
+        assert_eq!((taken, more), (2, true));
+        // Taking the rest: nothing more waits, and the burst's room is given back.
+        let mut rest = 0;
+        assert!(!sub.queue.write_into(Waker::noop(), |_| {
+            rest += 1;
+            true
+        }));
+        assert_eq!(rest, 18);
+        assert_eq!(sub.queue.lock().waiting.capacity(), 0);
+        // A single message's room is kept.
+        hub.message("r", 21, text("m"));
+        assert_eq!(written(&sub.queue), ["m"]);
+        assert!(sub.queue.lock().waiting.capacity() <= 4);
     }
 
     #[tokio::test]

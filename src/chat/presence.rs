@@ -181,13 +181,19 @@ pub fn full_frames(room_id: &str, present: &[Participant], names: bool) -> Vec<B
         .collect()
 }
 
-/// What changed from `before` to `now`, as frames with names (for members) and without;
-/// `None` when nothing did.
+/// Ids of those who left per frame of a change (an id is about 30 bytes).
+const LEFT_PART: usize = 4 * PART;
+
+/// What changed from `before` to `now`: the frames with names (for members), in parts of
+/// [`PART`] who joined and [`LEFT_PART`] who left, and one frame without names; `None` when
+/// nothing changed. A room that fills at once (a meeting starting, a process restarting)
+/// would otherwise send everyone one frame with a hundred names, which each connection's
+/// write buffer takes whole and keeps resident for as long as the connection lives.
 pub fn change_frames(
     room_id: &str,
     before: &[Participant],
     now: &[Participant],
-) -> Option<(ByteString, ByteString)> {
+) -> Option<(Vec<ByteString>, ByteString)> {
     use std::collections::HashMap;
     let was: HashMap<&str, &Participant> = before.iter().map(|p| (p.id.as_str(), p)).collect();
     let is: HashMap<&str, &Participant> = now.iter().map(|p| (p.id.as_str(), p)).collect();
@@ -217,7 +223,15 @@ pub fn change_frames(
         }
         .to_text()
     };
-    Some((frame(&joined, &left), frame(&[], &[])))
+    let (mut joined_parts, mut left_parts) = (joined.chunks(PART), left.chunks(LEFT_PART));
+    let mut named = Vec::new();
+    loop {
+        match (joined_parts.next(), left_parts.next()) {
+            (None, None) => break,
+            (joined, left) => named.push(frame(joined.unwrap_or(&[]), left.unwrap_or(&[]))),
+        }
+    }
+    Some((named, frame(&[], &[])))
 }
 
 #[cfg(test)]
@@ -279,7 +293,8 @@ mod tests {
         let before = [p("a", "Anna", true), p("b", "Bram", false)];
         let now = [p("b", "Bram", false), p("c", "Cas", false)];
         let (named, anonymous) = change_frames("r", &before, &now).unwrap();
-        let named: serde_json::Value = serde_json::from_str(&named).unwrap();
+        assert_eq!(named.len(), 1);
+        let named: serde_json::Value = serde_json::from_str(&named[0]).unwrap();
         assert_eq!(named["joined"][0]["id"], "c");
         assert_eq!(named["left"], serde_json::json!(["a"]));
         assert_eq!(
@@ -290,5 +305,34 @@ mod tests {
         assert_eq!(anonymous["joined"], serde_json::json!([]));
         assert_eq!(anonymous["count"], 2);
         assert!(change_frames("r", &now, &now).is_none());
+    }
+
+    #[test]
+    fn a_large_change_comes_in_parts_that_add_up() {
+        let before: Vec<Participant> = (0..LEFT_PART + 5)
+            .map(|i| p(&format!("old{i}"), &format!("Oud {i}"), false))
+            .collect();
+        let now: Vec<Participant> = (0..PART * 3 + 1)
+            .map(|i| p(&format!("new{i}"), &format!("Nieuw {i}"), i == 0))
+            .collect();
+        let (named, _) = change_frames("r", &before, &now).unwrap();
+        assert_eq!(named.len(), 4);
+        let (mut joined, mut left) = (Vec::new(), Vec::new());
+        for frame in &named {
+            let frame: serde_json::Value = serde_json::from_str(frame).unwrap();
+            let (j, l) = (
+                frame["joined"].as_array().unwrap(),
+                frame["left"].as_array().unwrap(),
+            );
+            assert!(j.len() <= PART && l.len() <= LEFT_PART);
+            assert_eq!(
+                (frame["count"].as_u64(), frame["leader_present"].as_bool()),
+                (Some(now.len() as u64), Some(true))
+            );
+            joined.extend(j.iter().map(|p| p["id"].as_str().unwrap().to_string()));
+            left.extend(l.iter().map(|id| id.as_str().unwrap().to_string()));
+        }
+        let ids = |list: &[Participant]| list.iter().map(|p| p.id.clone()).collect::<Vec<_>>();
+        assert_eq!((joined, left), (ids(&now), ids(&before)));
     }
 }

@@ -24,16 +24,17 @@ pub(super) async fn write(socket: &mut Socket, sub: &Subscription, frame: ByteSt
 
 /// A run of frames written in a row (who is here, deletions, history). actix-ws hands the
 /// dispatcher whatever waits in its channel as one piece, which the dispatcher's write buffer
-/// then holds whole; a buffer that grew keeps its size, and the pages it touched, for as long
-/// as the connection lives. So the run gives the dispatcher a turn (it writes what waits)
-/// after each [`Pace::BYTES`]: a connection's buffer keeps the 8 KiB it starts with.
+/// then holds whole; a buffer that grew keeps its size, and the pages it touched stay
+/// resident, for as long as the connection lives. So the run gives the dispatcher a turn (it
+/// writes what waits) after each [`Pace::BYTES`]: a connection's buffer keeps the 8 KiB it
+/// starts with, most of it never touched.
 #[derive(Default)]
 pub(super) struct Pace {
     unwritten: usize,
 }
 
 impl Pace {
-    const BYTES: usize = 1024;
+    const BYTES: usize = 512;
 
     /// [`write`], then a turn for the dispatcher once enough waits.
     pub(super) async fn write(
