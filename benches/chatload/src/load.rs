@@ -248,6 +248,14 @@ pub struct LoadArgs {
     /// Origin header sent with every handshake.
     #[arg(long)]
     pub origin: Option<String>,
+    /// Never sleep: poll the sockets between rounds of work instead of waiting in epoll.
+    /// Only for a generator with a core of its own. On loopback the kernel charges waking a
+    /// sleeping reader to the writer's core: a sleeping generator makes the server pay an
+    /// inter-processor interrupt (in a VM, an exit to the hypervisor) for nearly every
+    /// delivery, which clients on other machines never cost it. (Measured in
+    /// benches/RESULTS.md: a quarter of the server's CPU at 40,000 deliveries/s.)
+    #[arg(long)]
+    pub spin: bool,
 }
 
 impl LoadArgs {
@@ -294,6 +302,15 @@ pub fn run(args: LoadArgs) -> std::io::Result<()> {
         .enable_all()
         .build()?;
     let local = tokio::task::LocalSet::new();
+    if args.spin {
+        // A task that always yields: the runtime never parks, it polls epoll with a zero
+        // timeout between rounds of tasks.
+        local.spawn_local(async {
+            loop {
+                tokio::task::yield_now().await;
+            }
+        });
+    }
     let result = local.block_on(&runtime, generate(plan, args))?;
     if !result.coordinated {
         eprintln!("{}", summary(&result.result));

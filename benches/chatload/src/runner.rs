@@ -64,7 +64,7 @@ pub struct RunArgs {
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "20000,50000,60000,75000,90000,100000,125000,150000,175000,200000,250000,300000,350000,400000,600000"
+        default_value = "20000,30000,40000,50000,60000,75000,90000,100000,115000,130000,150000,175000,200000,250000,300000,400000,600000"
     )]
     pub steps: Vec<f64>,
     /// Scenario 5: rooms [200; quick 40].
@@ -82,6 +82,9 @@ pub struct RunArgs {
     /// Do not pin servers and generators to CPUs.
     #[arg(long)]
     pub no_pin: bool,
+    /// Let pinned generators sleep when idle (by default they spin: see `load --spin`).
+    #[arg(long)]
+    pub no_spin: bool,
     #[arg(long, default_value = "0")]
     pub server_cpus: String,
     #[arg(long, default_value = "1")]
@@ -190,6 +193,9 @@ struct Runner {
     load_at_start: String,
     /// CPU ticks (stolen by the hypervisor, all) when the run began.
     steal_at_start: Option<(u64, u64)>,
+    /// Another process runs unpinned meanwhile (scenario 6: PostgreSQL): a spinning generator
+    /// would take its share of the generator's core.
+    shared_cores: bool,
 }
 
 /// Where a plan's clients connect: the bare server, or Kring processes with seeded members.
@@ -277,6 +283,7 @@ impl Runner {
             notes,
             load_at_start: load_average(),
             steal_at_start: cpu_ticks(),
+            shared_cores: false,
         })
     }
 
@@ -294,6 +301,15 @@ impl Runner {
 
     fn generator_cpus(&self) -> Option<&str> {
         (!self.args.no_pin).then_some(self.args.generator_cpus.as_str())
+    }
+
+    /// Whether generators spin: only on cores of their own, one each at most.
+    fn spin(&self) -> bool {
+        !self.args.no_spin
+            && !self.shared_cores
+            && self
+                .generator_cpus()
+                .is_some_and(|cpus| self.args.generators.max(1) <= cpu_count(cpus))
     }
 
     /// Worker threads for a server: one per CPU it is pinned to (0: its own default).
@@ -510,6 +526,7 @@ impl Runner {
                     &shards.to_string(),
                 ])
                 .arg("--coordinated")
+                .args(self.spin().then_some("--spin"))
                 .stdin(Stdio::piped())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::inherit())
@@ -1063,6 +1080,8 @@ impl Runner {
     async fn postgres(&mut self) {
         let (members, rate, duration) = (self.sizes.members, self.args.rate, self.sizes.duration);
         eprintln!("chatload: scenario 6: PostgreSQL, two kring processes, a room of {members}");
+        // PostgreSQL's backends run on any core; the generators sleep when idle (both targets).
+        self.shared_cores = true;
         let kring = if self.targets("kring") {
             self.postgres_kring(members, rate, duration).await
         } else {
@@ -1087,6 +1106,7 @@ impl Runner {
         } else {
             Err("not asked for".into())
         };
+        self.shared_cores = false;
         let s = "6 scenario 2 on PostgreSQL, 2 processes (bare: 1)";
         self.latency_rows(s, &kring, &bare, 50.0, None, None);
         self.integrity_rows(s, &kring, &bare, true);
@@ -1334,7 +1354,12 @@ impl Runner {
              checks seq\n",
             self.args.generators.max(1),
             match self.generator_cpus() {
-                Some(cpus) => format!("pinned to CPU {cpus}"),
+                Some(cpus) if self.spin() => format!(
+                    "pinned to CPU {cpus}, spinning (`--spin`: it polls rather than sleeps, \
+                     so the server's core does not pay to wake it for every delivery; not in \
+                     scenario 6, where PostgreSQL shares the cores)"
+                ),
+                Some(cpus) => format!("pinned to CPU {cpus}, sleeping when idle"),
                 None => "not pinned".into(),
             }
         ));
